@@ -1,0 +1,98 @@
+"""DayZero's envelopes: FastAPI's. `{"detail": "..."}` for HTTP errors and, for validation,
+`{"detail": [{"loc": [...], "msg": ..., "type": ..., "input": ..., "ctx": {...}}]}` with status 422."""
+
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+
+from api import errors
+from tenants import errors as app
+
+# DRF error codes -> pydantic v2 error types and messages, so clients see what FastAPI would send.
+PYDANTIC_ERRORS = {
+    "required": ("missing", "Field required"),
+    "null": ("missing", "Field required"),
+    "invalid": ("value_error", None),
+    "blank": ("string_too_short", "String should have at least 1 character"),
+    "max_length": ("string_too_long", None),
+    "min_value": ("greater_than", None),
+    "max_value": ("less_than_equal", None),
+    "invalid_choice": ("enum", None),
+    "max_string_length": ("string_too_long", None),
+    "int_parsing": ("int_parsing", None),
+    "int_from_float": ("int_from_float", None),
+    "uuid_parsing": ("uuid_parsing", None),
+    "datetime_parsing": ("datetime_parsing", None),
+    "date_parsing": ("date_parsing", None),
+    "string_type": ("string_type", None),
+    "not_a_list": ("list_type", None),
+}
+
+
+def _lookup(data, path):
+    for key in path:
+        if (isinstance(data, dict) and key in data) or (
+            isinstance(data, list) and isinstance(key, int) and key < len(data)
+        ):
+            data = data[key]
+        else:
+            return None
+    return data
+
+
+def _flatten(detail, path=()):
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            yield from _flatten(value, (*path, key))
+    elif isinstance(detail, list) and detail and not isinstance(detail[0], str):
+        for index, value in enumerate(detail):
+            yield from _flatten(value, (*path, index))
+    elif isinstance(detail, list):
+        for item in detail:
+            yield path, item
+    else:
+        yield path, detail
+
+
+def validation_item(loc: list, code: str, message: str, value=None, ctx: dict | None = None) -> dict:
+    kind, fixed = PYDANTIC_ERRORS.get(code, ("value_error", None))
+    item = {"loc": loc, "msg": fixed or message, "type": kind, "input": value}
+    if ctx:
+        item["ctx"] = ctx
+    return item
+
+
+class DayZeroErrors(errors.ErrorRenderer):
+    path_prefix = "/api/v1/"
+    # DayZero reports broken business rules (not open, over the remainder) as validation errors.
+    application_status = {**errors.APPLICATION_STATUS, app.Invalid: 422, app.Conflict: 422}
+
+    def body(self, status, message, exc=None):
+        if isinstance(exc, errors.MissingHeader):
+            return {"detail": [validation_item(["header", exc.header], "required", "")]}
+        if status == 404:
+            return {"detail": "Not Found"}
+        return {"detail": message}
+
+    def application_response(self, exc):
+        status = self.application_status[type(exc)]
+        if status != 422:
+            return super().application_response(exc)
+        loc = ["body", *(exc.field.split(".") if exc.field else [])]
+        message = exc.message if exc.message[:1].isupper() else exc.message[:1].upper() + exc.message[1:]
+        item = validation_item(loc, exc.code, f"Value error, {message}", getattr(exc, "input", None))
+        return Response({"detail": [item]}, status=422)
+
+    def validation_body(self, status, exc: drf.ValidationError, context):
+        request = context.get("request")
+        data = getattr(request, "data", None) if request is not None else None
+        items = []
+        for path, error in _flatten(exc.detail):
+            loc = ["body", *path] if path and path[0] != "query" else list(path)
+            source = data if loc[:1] == ["body"] else (request.query_params if request is not None else {})
+            value = _lookup(source, path[1:] if loc[:1] == ["query"] else path)
+            code = getattr(error, "code", "invalid")
+            items.append(validation_item(loc, code, str(error), value))
+        return {"detail": items}
+
+
+RENDERER = errors.register(DayZeroErrors())

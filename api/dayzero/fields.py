@@ -1,0 +1,106 @@
+"""DRF fields that validate the way DayZero's FastAPI/pydantic models do, with pydantic's error types."""
+
+import re
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from tenants.services import parse_uuid
+
+CURRENCIES = ("USD", "CAD", "AUD", "EUR", "GBP")
+_INT = re.compile(r"\s*[+-]?\d+\s*")
+
+
+def _expected(choices) -> str:
+    quoted = [f"'{c}'" for c in choices]
+    return ", ".join(quoted[:-1]) + f" or {quoted[-1]}" if len(quoted) > 1 else quoted[0]
+
+
+class StrictCharField(serializers.CharField):
+    default_error_messages = {
+        "string_type": "Input should be a valid string",
+        "blank": "String should have at least 1 character",
+        "max_length": "String should have at most {max_length} characters",
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("string_type")
+        return super().to_internal_value(data)
+
+
+class CentsField(serializers.Field):
+    """An integer amount of minor units, > 0. Lax like pydantic: 100, 100.0 and "100" are 100."""
+
+    default_error_messages = {
+        "int_type": "Input should be a valid integer",
+        "int_parsing": "Input should be a valid integer, unable to parse string as an integer",
+        "int_from_float": "Input should be a valid integer, got a number with a fractional part",
+        "greater_than": "Input should be greater than 0",
+        "less_than": "Input should be less than 10^17",
+    }
+    MAX = 10**17
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("int_type")
+        if isinstance(data, Decimal):
+            if not data.is_finite() or data != data.to_integral_value():
+                self.fail("int_from_float")
+            data = int(data)
+        elif isinstance(data, str):
+            if not _INT.fullmatch(data):
+                self.fail("int_parsing")
+            data = int(data)
+        elif not isinstance(data, int):
+            self.fail("int_type")
+        if data <= 0:
+            self.fail("greater_than")
+        if data >= self.MAX:
+            self.fail("less_than")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class CurrencyField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=CURRENCIES, **kwargs)
+        self.error_messages["invalid_choice"] = f"Input should be {_expected(CURRENCIES)}"
+
+
+class EnumField(serializers.ChoiceField):
+    def __init__(self, choices, **kwargs):
+        super().__init__(choices=choices, **kwargs)
+        self.error_messages["invalid_choice"] = f"Input should be {_expected(list(choices))}"
+
+
+class UUIDStrField(serializers.Field):
+    default_error_messages = {
+        "uuid_parsing": "Input should be a valid UUID",
+    }
+
+    def to_internal_value(self, data):
+        value = parse_uuid(data)
+        if value is None:
+            self.fail("uuid_parsing")
+        return value
+
+    def to_representation(self, value):
+        return str(value)
+
+
+class PydanticDateTimeField(serializers.DateTimeField):
+    default_error_messages = {
+        "invalid": "Input should be a valid datetime",
+        "date": "Input should be a valid datetime",
+        "make_aware": "Input should be a valid datetime",
+    }
+
+
+class PydanticDateField(serializers.DateField):
+    default_error_messages = {
+        "invalid": "Input should be a valid date",
+        "datetime": "Input should be a valid date",
+    }

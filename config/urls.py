@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from api.health import healthz, readyz
+from tenants.views import TokenView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("oauth/token", TokenView.as_view(), name="oauth-token"),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/v1/", include("api.dayzero.urls")),
+]
+
+handler404 = "api.errors.handler404"
+handler500 = "api.errors.handler500"

@@ -1,0 +1,20 @@
+"""django-oauth-toolkit hooks: each client may only ask for the scopes it was granted."""
+
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.scopes import SettingsScopes
+
+
+class ClientScopes(SettingsScopes):
+    def get_available_scopes(self, application=None, request=None, *args, **kwargs):
+        return application.scope_list if application is not None else []
+
+    def get_default_scopes(self, application=None, request=None, *args, **kwargs):
+        return self.get_available_scopes(application, request)
+
+
+class TenantOAuth2Validator(OAuth2Validator):
+    def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
+        # Machine clients only: tokens come from the client-credentials grant.
+        return grant_type == "client_credentials" and super().validate_grant_type(
+            client_id, grant_type, client, request, *args, **kwargs
+        )

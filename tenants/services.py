@@ -1,0 +1,181 @@
+"""Tenants, their API clients and billing accounts. The only code that creates them."""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID
+
+import iso4217
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from oauth2_provider.models import get_access_token_model, set_token_value
+
+from tenants.context import TenantContext
+from tenants.errors import Forbidden, Invalid
+from tenants.models import ALL_SCOPES, Account, ApiClient, Business, Entity
+
+
+def currency_validate(code: object, *, field: str = "currency") -> str:
+    """An active ISO 4217 currency with minor units (not gold, not a testing code)."""
+    if not isinstance(code, str) or len(code) != 3 or not code.isupper():
+        raise Invalid("must be a 3-letter ISO 4217 currency code", field=field, code="currency")
+    try:
+        currency = iso4217.Currency(code)
+    except ValueError:
+        currency = None
+    if currency is None or currency.exponent is None:
+        raise Invalid(f"{code} is not a supported ISO 4217 currency", field=field, code="currency")
+    return code
+
+
+@dataclass(frozen=True)
+class ProvisionedTenant:
+    business: Business
+    entity_ids: list[UUID]
+    client: ApiClient
+    client_secret: str
+    access_token: str
+
+
+def access_token_issue(*, client: ApiClient, ttl: timedelta, raw_token: str | None = None) -> str:
+    token = get_access_token_model()(
+        application=client, expires=timezone.now() + ttl, scope=" ".join(client.scope_list)
+    )
+    raw = raw_token or secrets.token_urlsafe(32)
+    set_token_value(token, raw)
+    token.save()
+    return raw
+
+
+@transaction.atomic
+def business_provision(
+    *,
+    name: str,
+    entities: int = 1,
+    currency: str = "USD",
+    client_id: str | None = None,
+    client_secret: str | None = None,
+) -> ProvisionedTenant:
+    """A business with `entities` entities (the first is the default) and one client granted all of them."""
+    currency_validate(currency)
+    if entities < 1:
+        raise Invalid("a business needs at least one entity", field="entities")
+    business = Business.objects.create(name=name, currency=currency)
+    entity_rows = Entity.all_tenants.bulk_create(
+        Entity(business=business, name="Default" if i == 0 else f"Entity {i + 1}", is_default=i == 0)
+        for i in range(entities)
+    )
+    secret = client_secret or secrets.token_urlsafe(48)
+    client = ApiClient(
+        business=business,
+        name=f"{name} API client",
+        client_type=ApiClient.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=ApiClient.GRANT_CLIENT_CREDENTIALS,
+        client_secret=secret,
+        scopes=" ".join(ALL_SCOPES),
+    )
+    if client_id:
+        client.client_id = client_id
+    client.save()
+    ttl = timedelta(seconds=settings.PROVISIONED_TOKEN_TTL_SECONDS)
+    token = access_token_issue(client=client, ttl=ttl)
+    return ProvisionedTenant(business, [e.id for e in entity_rows], client, secret, token)
+
+
+DEMO_BUSINESS_NAME = "Demo Business"
+DEMO_CLIENT_ID = "demo-client"
+
+
+def _demo_secret(purpose: str) -> str:
+    # Derived from SECRET_KEY so that provisioning the demo twice prints the same credentials and changes
+    # nothing. Only ever used with DEBUG on (see demo_provision).
+    return hmac.new(settings.SECRET_KEY.encode(), f"demo:{purpose}".encode(), hashlib.sha256).hexdigest()
+
+
+@transaction.atomic
+def demo_provision() -> ProvisionedTenant:
+    """The development demo tenant: created once, then found again unchanged."""
+    if not settings.DEBUG:
+        raise Forbidden("the demo tenant has predictable credentials and exists only with DEBUG on")
+    secret, raw_token = _demo_secret("client-secret"), _demo_secret("access-token")
+    client = ApiClient.objects.select_related("business").filter(client_id=DEMO_CLIENT_ID).first()
+    if client is None:
+        provisioned = business_provision(
+            name=DEMO_BUSINESS_NAME, client_id=DEMO_CLIENT_ID, client_secret=secret
+        )
+        client = provisioned.client
+    tokens = get_access_token_model().objects.filter(
+        token_checksum=hashlib.sha256(raw_token.encode()).hexdigest()
+    )
+    if not tokens.filter(expires__gt=timezone.now() + timedelta(days=1)).exists():
+        tokens.delete()
+        access_token_issue(client=client, ttl=timedelta(days=365), raw_token=raw_token)
+    entity_ids = list(
+        Entity.all_tenants.filter(business_id=client.business_id)
+        .order_by("-is_default", "name")
+        .values_list("id", flat=True)
+    )
+    return ProvisionedTenant(client.business, entity_ids, client, secret, raw_token)
+
+
+def granted_entity_ids(client: ApiClient) -> list[UUID]:
+    """The client's entities, the business's default first."""
+    entities = Entity.all_tenants.filter(business_id=client.business_id)
+    if not client.all_entities:
+        entities = entities.filter(id__in=client.entities.values("id"))
+    return list(entities.order_by("-is_default", "name").values_list("id", flat=True))
+
+
+def parse_uuid(value: object) -> UUID | None:
+    """A UUID written with or without dashes (Zuora writes 32 hex digits), else None."""
+    if not isinstance(value, str) or len(value) not in (32, 36):
+        return None
+    try:
+        return UUID(value)
+    except ValueError:
+        return None
+
+
+def tenant_context_resolve(
+    *,
+    client: ApiClient,
+    scopes: frozenset[str],
+    business_header: str | None,
+    entity_header: str | None,
+    request_id: str = "",
+) -> TenantContext:
+    """The one place a credential and its headers become a tenant (DESIGN.md, "Tenancy")."""
+    if business_header is not None and parse_uuid(business_header) != client.business_id:
+        raise Forbidden("this credential does not belong to that business", field="x-business-id")
+    granted = granted_entity_ids(client)
+    if entity_header is not None:
+        entity_id = parse_uuid(entity_header.strip())
+        if entity_id not in granted:
+            raise Forbidden("this credential is not granted that entity", field="Zuora-Entity-Ids")
+        visible = (entity_id,)
+    else:
+        visible = tuple(granted)
+    return TenantContext(
+        business_id=client.business_id,
+        entity_ids=visible,
+        selected_entity_id=visible[0] if len(visible) == 1 else None,
+        actor=client.actor,
+        request_id=request_id,
+        scopes=scopes,
+    )
+
+
+def account_create(
+    *, ctx: TenantContext, name: str, currency: str, email: str = "", entity_id: UUID | None = None
+) -> Account:
+    currency_validate(currency)
+    return Account.all_tenants.create(
+        business_id=ctx.business_id,
+        entity_id=entity_id or ctx.entity_for_creation(),
+        name=name,
+        email=email,
+        currency=currency,
+    )

@@ -1,0 +1,194 @@
+import base64
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from oauth2_provider.models import AccessToken
+
+from tests.factories import make_tenant
+
+pytestmark = pytest.mark.django_db
+
+
+def _basic(client_id, secret):
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+def test_token_endpoint_issues_a_zuora_shaped_token(api, tenant):
+    response = api.post(
+        "/oauth/token",
+        {
+            "grant_type": "client_credentials",
+            "client_id": tenant.client.client_id,
+            "client_secret": tenant.provisioned.client_secret,
+        },
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert set(body) == {"access_token", "token_type", "expires_in", "scope", "jti"}
+    assert body["token_type"] == "bearer"
+    assert body["scope"] == "invoices.read invoices.write"
+    assert len(body["jti"]) == 32
+    listed = api.get(
+        "/api/v1/accounts",
+        HTTP_AUTHORIZATION=f"Bearer {body['access_token']}",
+        HTTP_X_BUSINESS_ID=str(tenant.business_id),
+    )
+    assert listed.status_code == 200
+
+
+def test_token_endpoint_refuses_a_bad_secret(api, tenant):
+    response = api.post(
+        "/oauth/token",
+        {"grant_type": "client_credentials", "client_id": tenant.client.client_id, "client_secret": "wrong"},
+    )
+    assert response.status_code == 401
+    assert response.json() == {"error": "invalid_client"}
+
+
+@pytest.mark.parametrize(
+    ("grant_type", "error"),
+    [("sideways", "unsupported_grant_type"), ("password", "invalid_grant"), ("", "unsupported_grant_type")],
+)
+def test_token_endpoint_refuses_another_grant_type(api, tenant, grant_type, error):
+    response = api.post(
+        "/oauth/token",
+        {
+            "grant_type": grant_type,
+            "client_id": tenant.client.client_id,
+            "client_secret": tenant.provisioned.client_secret,
+            "username": "a",
+            "password": "b",
+        },
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == error
+
+
+def test_token_endpoint_refuses_a_revoked_client(api, tenant):
+    tenant.client.is_active = False
+    tenant.client.save()
+    response = api.post(
+        "/oauth/token",
+        {
+            "grant_type": "client_credentials",
+            "client_id": tenant.client.client_id,
+            "client_secret": tenant.provisioned.client_secret,
+        },
+    )
+    assert response.status_code == 401
+
+
+def test_basic_auth_with_client_credentials(api, tenant):
+    response = api.get(
+        "/api/v1/accounts",
+        HTTP_AUTHORIZATION=_basic(tenant.client.client_id, tenant.provisioned.client_secret),
+        HTTP_X_BUSINESS_ID=str(tenant.business_id),
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "authorization", [None, "Bearer nope", "Basic bm9wZTpub3Bl", "Basic !!!", "Bearer a b"]
+)
+def test_missing_or_bad_credentials_are_401(api, tenant, authorization):
+    headers = {"HTTP_X_BUSINESS_ID": str(tenant.business_id)}
+    if authorization:
+        headers["HTTP_AUTHORIZATION"] = authorization
+    response = api.get("/api/v1/accounts", **headers)
+    assert response.status_code == 401
+    assert "detail" in response.json()
+
+
+def test_expired_token_is_401(api, tenant):
+    AccessToken.objects.filter(application=tenant.client).update(
+        expires=timezone.now() - timedelta(seconds=1)
+    )
+    response = api.get("/api/v1/accounts", **_h(tenant))
+    assert response.status_code == 401
+
+
+def test_revoking_a_client_stops_its_tokens_at_once(api, tenant):
+    assert api.get("/api/v1/accounts", **_h(tenant)).status_code == 200
+    tenant.client.is_active = False
+    tenant.client.save()
+    assert api.get("/api/v1/accounts", **_h(tenant)).status_code == 401
+
+
+def test_another_business_header_is_403(api, tenant, other_tenant):
+    response = api.get(
+        "/api/v1/accounts",
+        HTTP_AUTHORIZATION=f"Bearer {tenant.token}",
+        HTTP_X_BUSINESS_ID=str(other_tenant.business_id),
+    )
+    assert response.status_code == 403
+
+
+def test_an_entity_the_client_lacks_is_403(api, tenant, other_tenant):
+    response = api.get(
+        "/api/v1/accounts", **_h(tenant), HTTP_ZUORA_ENTITY_IDS=str(other_tenant.entity_ids[0])
+    )
+    assert response.status_code == 403
+
+
+def test_an_entity_outside_the_client_grant_is_403(api, db):
+    tenant = make_tenant(entities=2)
+    tenant.client.all_entities = False
+    tenant.client.save()
+    tenant.client.entities.set([tenant.entity_ids[0]])
+    ok = api.get("/api/v1/accounts", **_h(tenant), HTTP_ZUORA_ENTITY_IDS=str(tenant.entity_ids[0]))
+    refused = api.get("/api/v1/accounts", **_h(tenant), HTTP_ZUORA_ENTITY_IDS=str(tenant.entity_ids[1]))
+    assert (ok.status_code, refused.status_code) == (200, 403)
+
+
+def test_a_creation_that_must_pick_an_entity_is_400(api, db):
+    tenant = make_tenant(entities=2)
+    body = {"name": "Acme", "currency": "USD"}
+    response = api.post("/api/v1/accounts", body, format="json", **_h(tenant))
+    assert response.status_code == 400
+    assert "Zuora-Entity-Ids" in response.json()["detail"]
+    named = api.post(
+        "/api/v1/accounts", body, format="json", **_h(tenant), HTTP_ZUORA_ENTITY_IDS=str(tenant.entity_ids[1])
+    )
+    assert named.status_code == 201
+    assert named.json()["entity_id"] == str(tenant.entity_ids[1])
+
+
+def test_writes_need_the_write_scope(api, tenant):
+    AccessToken.objects.filter(application=tenant.client).update(scope="invoices.read")
+    assert api.get("/api/v1/accounts", **_h(tenant)).status_code == 200
+    response = api.post("/api/v1/accounts", {"name": "A", "currency": "USD"}, format="json", **_h(tenant))
+    assert response.status_code == 403
+    assert "invoices.write" in response.json()["detail"]
+
+
+def test_reads_need_the_read_scope(api, tenant):
+    AccessToken.objects.filter(application=tenant.client).update(scope="invoices.write")
+    assert api.get("/api/v1/accounts", **_h(tenant)).status_code == 403
+
+
+def test_a_client_cannot_ask_for_scopes_it_was_not_granted(api, tenant):
+    tenant.client.scopes = "invoices.read"
+    tenant.client.save()
+    response = api.post(
+        "/oauth/token",
+        {
+            "grant_type": "client_credentials",
+            "client_id": tenant.client.client_id,
+            "client_secret": tenant.provisioned.client_secret,
+            "scope": "invoices.write",
+        },
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_scope"
+
+
+def test_base_view_subclasses_cannot_replace_tenant_resolution():
+    from api.views import TenantAPIView
+
+    with pytest.raises(TypeError, match="initial"):
+        type("Sneaky", (TenantAPIView,), {"initial": lambda self, request: None})
+
+
+def _h(tenant):
+    return {"HTTP_AUTHORIZATION": f"Bearer {tenant.token}", "HTTP_X_BUSINESS_ID": str(tenant.business_id)}

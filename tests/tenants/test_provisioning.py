@@ -1,0 +1,97 @@
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from oauth2_provider.models import AccessToken
+
+from tenants.models import Account, ApiClient, Business, Entity
+from tenants.services import parse_uuid
+
+pytestmark = pytest.mark.django_db
+
+
+def _provision(*args) -> dict:
+    out = StringIO()
+    call_command("provision_tenant", *args, "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_provision_tenant_prints_working_credentials(api):
+    data = _provision("--name", "Acme", "--entities", "3", "--currency", "EUR")
+    assert set(data) == {"business_id", "entity_ids", "client_id", "client_secret", "access_token"}
+    business = Business.objects.get(pk=data["business_id"])
+    assert business.currency == "EUR"
+    entities = Entity.objects.unscoped().filter(business=business)
+    assert entities.count() == 3
+    assert str(entities.get(is_default=True).id) == data["entity_ids"][0]
+    client = ApiClient.objects.get(client_id=data["client_id"])
+    assert client.all_entities and client.scope_list == ["invoices.read", "invoices.write"]
+    # The secret is stored hashed, never in clear.
+    assert data["client_secret"] not in client.client_secret
+    assert client.client_secret.startswith("client_secret_sha256$")
+    response = api.get(
+        "/api/v1/accounts",
+        HTTP_AUTHORIZATION=f"Bearer {data['access_token']}",
+        HTTP_X_BUSINESS_ID=data["business_id"],
+        HTTP_ZUORA_ENTITY_IDS=data["entity_ids"][2],
+    )
+    assert response.status_code == 200
+
+
+def test_provisioned_token_lives_at_least_a_day():
+    data = _provision("--name", "Acme")
+    token = AccessToken.objects.get(application__client_id=data["client_id"])
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    assert token.expires >= timezone.now() + timedelta(hours=24)
+    # Stored as a checksum only (RFC 9700): the raw token is nowhere in the row.
+    assert token.token == ""
+
+
+def test_provision_rejects_an_unknown_currency():
+    with pytest.raises(CommandError, match="ISO 4217"):
+        _provision("--name", "Acme", "--currency", "ABC")
+    assert not Business.objects.exists()
+
+
+def test_demo_provisioning_twice_changes_nothing(settings):
+    settings.DEBUG = True  # as in `make run`
+    first, second = StringIO(), StringIO()
+    call_command("provision_demo", stdout=first)
+    counts = [m.objects.count() for m in (Business, ApiClient, AccessToken)] + [
+        Entity.all_tenants.count(),
+        Account.all_tenants.count(),
+    ]
+    snapshot = list(AccessToken.objects.values_list("id", "expires", "token_checksum"))
+    call_command("provision_demo", stdout=second)
+    assert first.getvalue() == second.getvalue()
+    assert counts == [m.objects.count() for m in (Business, ApiClient, AccessToken)] + [
+        Entity.all_tenants.count(),
+        Account.all_tenants.count(),
+    ]
+    assert snapshot == list(AccessToken.objects.values_list("id", "expires", "token_checksum"))
+
+
+def test_demo_refuses_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("provision_demo", stdout=StringIO())
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2c93808457d787030157e02deadb1b6d", True),
+        ("2c938084-57d7-8703-0157-e02deadb1b6d", True),
+        ("2c93808457d787030157e02deadb1b6", False),
+        ("not-a-uuid", False),
+        (None, False),
+        (12, False),
+    ],
+)
+def test_parse_uuid_accepts_both_spellings(value, expected):
+    assert (parse_uuid(value) is not None) is expected
