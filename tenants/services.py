@@ -7,28 +7,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
-import iso4217
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, set_token_value
 
+from payments.money import currency_validate
 from tenants.context import TenantContext
 from tenants.errors import Forbidden, Invalid
 from tenants.models import ALL_SCOPES, Account, ApiClient, Business, Entity
-
-
-def currency_validate(code: object, *, field: str = "currency") -> str:
-    """An active ISO 4217 currency with minor units (not gold, not a testing code)."""
-    if not isinstance(code, str) or len(code) != 3 or not code.isupper():
-        raise Invalid("must be a 3-letter ISO 4217 currency code", field=field, code="currency")
-    try:
-        currency = iso4217.Currency(code)
-    except ValueError:
-        currency = None
-    if currency is None or currency.exponent is None:
-        raise Invalid(f"{code} is not a supported ISO 4217 currency", field=field, code="currency")
-    return code
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,17 @@ import os
 import pytest
 from rest_framework.test import APIClient
 
+from config.celery import app as celery_app
 from tests.factories import make_tenant
+
+
+@pytest.fixture(autouse=True)
+def celery_eager():
+    """Tasks run in-process unless a test asks for a real worker (see tests needing `redis_url`)."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture

@@ -2,7 +2,14 @@
 
 import itertools
 from dataclasses import dataclass
+from decimal import Decimal
 
+from django.utils import timezone
+
+from invoices.models import Invoice
+from invoices.services import invoice_create
+from payments.models import Payment
+from payments.services import payment_record
 from tenants.context import TenantContext
 from tenants.models import Account
 from tenants.services import ProvisionedTenant, account_create, business_provision
@@ -51,6 +58,30 @@ class Tenant:
             currency=currency,
             email=email,
             entity_id=entity_id or self.entity_ids[0],
+        )
+
+    def invoice(self, amount="100.00", *, account=None, currency="USD", status="open", **kwargs) -> Invoice:
+        account = account or self.account(currency=currency)
+        return invoice_create(
+            ctx=self.ctx(),
+            account_id=account.id,
+            amount=Decimal(amount),
+            currency=currency,
+            status=status,
+            **kwargs,
+        )
+
+    def payment(
+        self, amount="100.00", *, currency="USD", kind="bank_transaction", account=None, **kwargs
+    ) -> Payment:
+        return payment_record(
+            ctx=self.ctx(),
+            kind=kind,
+            amount=Decimal(amount),
+            currency=currency,
+            account_id=account.id if account else None,
+            occurred_at=timezone.now(),
+            **kwargs,
         )
 
 

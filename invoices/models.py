@@ -1,0 +1,118 @@
+import uuid
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import F, Q
+
+from payments.money import MONEY_FIELD
+from tenants.models import Account, Entity, TenantOwned
+
+
+class Invoice(TenantOwned):
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        OPEN = "open"
+        PARTIALLY_PAID = "partially_paid"
+        PAID = "paid"
+        VOID = "void"
+
+    PAYABLE = (Status.OPEN, Status.PARTIALLY_PAID)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField(max_length=64)
+    description = models.TextField(blank=True)
+    currency = models.CharField(max_length=3)
+    amount = models.DecimalField(**MONEY_FIELD)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    invoice_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    # Counters kept under the row lock by the payment services; `reconcile` recomputes them from rows.
+    payment_amount = models.DecimalField(**MONEY_FIELD, default=Decimal(0))
+    refund_amount = models.DecimalField(**MONEY_FIELD, default=Decimal(0))
+    sent_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "entity", "number"], name="invoice_number_unique_per_entity"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(
+                    payment_amount__gte=0, refund_amount__gte=0, refund_amount__lte=F("payment_amount")
+                ),
+                name="invoice_counters_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "open", "partially_paid", "paid", "void"]),
+                name="invoice_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["business", "entity", "created_at", "id"], name="invoice_tenant_created"),
+            models.Index(fields=["business", "account", "created_at"], name="invoice_account_created"),
+            models.Index(fields=["business", "status", "due_date"], name="invoice_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def balance(self) -> Decimal:
+        """What is still due; below zero when overpaid (seed 003: amount - payment + refund)."""
+        return self.amount - self.payment_amount + self.refund_amount
+
+
+class PaymentLink(TenantOwned):
+    """The invoice's single-use pay link (`/pay/<code>`)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        USED = "used"
+        CANCELED = "canceled"
+        EXPIRED = "expired"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payment_links")
+    code = models.CharField(max_length=64)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    # Set with the payment that ends the link, in its transaction; the cancel task then acts on it.
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantOwned.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "invoice"],
+                condition=Q(status="active"),
+                name="one_active_link_per_invoice",
+            ),
+            models.UniqueConstraint(fields=["business", "code"], name="payment_link_code_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "used", "canceled", "expired"]),
+                name="payment_link_status_valid",
+            ),
+        ]
+        indexes = [
+            # The public page finds a link by its code alone; 256 random bits do not collide across tenants.
+            models.Index(fields=["code"], name="payment_link_code"),
+            models.Index(
+                fields=["business", "cancel_requested_at"],
+                condition=Q(status="active", cancel_requested_at__isnull=False),
+                name="payment_link_cancel_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code

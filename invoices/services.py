@@ -1,0 +1,112 @@
+"""Invoices and their payment links. Money on an invoice moves only through payments.services."""
+
+import secrets
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from invoices.models import Invoice, PaymentLink
+from payments.money import amount_validate, currency_validate
+from tenants.context import TenantContext
+from tenants.errors import Conflict, Invalid
+from tenants.selectors import account_get
+
+
+def _generated_number() -> str:
+    return f"INV-{secrets.token_hex(5).upper()}"
+
+
+def invoice_create(
+    *,
+    ctx: TenantContext,
+    account_id: UUID | str,
+    amount: Decimal,
+    currency: str | None = None,
+    number: str | None = None,
+    status: str = Invoice.Status.OPEN,
+    invoice_date: date | None = None,
+    due_date: date | None = None,
+    description: str = "",
+) -> Invoice:
+    account = account_get(ctx=ctx, account_id=account_id)
+    currency = currency_validate(currency or account.currency)
+    if currency != account.currency:
+        raise Invalid(f"the account bills in {account.currency}", field="currency", code="currency_mismatch")
+    if status not in (Invoice.Status.DRAFT, Invoice.Status.OPEN):
+        raise Invalid("a new invoice is draft or open", field="status")
+    if invoice_date and due_date and due_date < invoice_date:
+        raise Invalid("the due date is before the invoice date", field="due_date")
+    invoice = Invoice(
+        business_id=ctx.business_id,
+        entity_id=account.entity_id,
+        account=account,
+        number=number or _generated_number(),
+        currency=currency,
+        amount=amount_validate(amount),
+        status=status,
+        invoice_date=invoice_date or timezone.localdate(),
+        due_date=due_date,
+        description=description,
+    )
+    try:
+        with transaction.atomic():
+            invoice.save(force_insert=True)
+    except IntegrityError as exc:
+        raise Conflict(
+            f"invoice number {invoice.number} already exists", field="number", code="duplicate"
+        ) from exc
+    return invoice
+
+
+def payment_link_url(link: PaymentLink) -> str:
+    return f"{settings.PUBLIC_BASE_URL}/pay/{link.code}"
+
+
+def payment_link_open(*, invoice: Invoice) -> PaymentLink:
+    """The invoice's active link, created if it has none. The caller holds the invoice row lock."""
+    link = PaymentLink.objects.unscoped().filter(invoice=invoice, status=PaymentLink.Status.ACTIVE).first()
+    if link is None:
+        link = PaymentLink.objects.unscoped().create(
+            business_id=invoice.business_id,
+            entity_id=invoice.entity_id,
+            invoice=invoice,
+            code=secrets.token_urlsafe(32),
+        )
+    return link
+
+
+def payment_link_request_cancel(*, invoice: Invoice) -> PaymentLink | None:
+    """Marks the invoice's active link for cancellation (in the caller's transaction); the task does the rest."""
+    link = (
+        PaymentLink.objects.unscoped()
+        .select_for_update()
+        .filter(invoice=invoice, status=PaymentLink.Status.ACTIVE, cancel_requested_at__isnull=True)
+        .first()
+    )
+    if link is not None:
+        link.cancel_requested_at = timezone.now()
+        link.save(update_fields=["cancel_requested_at", "updated_at"])
+    return link
+
+
+def payment_link_cancel(*, link_id: UUID) -> bool:
+    """Run by the Celery task: an active link that was asked to cancel becomes canceled. Idempotent."""
+    with transaction.atomic():
+        link = (
+            PaymentLink.objects.unscoped()
+            .select_for_update(skip_locked=True)
+            .filter(pk=link_id, status=PaymentLink.Status.ACTIVE)
+            .first()
+        )
+        if link is None:
+            return False
+        now = timezone.now()
+        link.status = PaymentLink.Status.CANCELED
+        link.canceled_at = now
+        link.cancel_requested_at = link.cancel_requested_at or now
+        link.save(update_fields=["status", "canceled_at", "cancel_requested_at", "updated_at"])
+        return True

@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from invoices.services import payment_link_cancel
+
+
+@shared_task(acks_late=True)
+def cancel_payment_link(link_id: str) -> bool:
+    return payment_link_cancel(link_id=link_id)

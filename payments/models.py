@@ -1,0 +1,224 @@
+import uuid
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import F, Q
+
+from invoices.models import Invoice
+from payments.money import MONEY_FIELD
+from tenants.models import Account, Entity, TenantOwned
+
+
+class Payment(TenantOwned):
+    """Money received: a bank transaction (DayZero), a payment (Zuora) or an external payment (Moov)."""
+
+    class Kind(models.TextChoices):
+        BANK_TRANSACTION = "bank_transaction"
+        PAYMENT = "payment"
+        EXTERNAL = "external"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        PROCESSED = "processed"
+        CANCELED = "canceled"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    currency = models.CharField(max_length=3)
+    amount = models.DecimalField(**MONEY_FIELD)
+    allocated_amount = models.DecimalField(**MONEY_FIELD, default=Decimal(0))
+    refund_amount = models.DecimalField(**MONEY_FIELD, default=Decimal(0))
+    occurred_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROCESSED)
+    foreign_id = models.CharField(max_length=128, blank=True)
+    reference = models.CharField(max_length=255, blank=True)
+    description = models.TextField(blank=True)
+    counterparty = models.CharField(max_length=255, blank=True)
+    payment_method_id = models.CharField(max_length=64, blank=True)
+    created_by = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(allocated_amount__gte=0, allocated_amount__lte=F("amount")),
+                name="payment_allocated_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(refund_amount__gte=0, refund_amount__lte=F("allocated_amount")),
+                name="payment_refund_in_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["business", "entity", "created_at", "id"], name="payment_tenant_created"),
+            models.Index(fields=["business", "occurred_at"], name="payment_occurred"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} {self.currency}"
+
+    @property
+    def unallocated_amount(self) -> Decimal:
+        return self.amount - self.allocated_amount
+
+
+class InvoicePayment(TenantOwned):
+    """An application of a payment to an invoice (Zuora's InvoicePayment, DayZero's invoice payment)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="applications")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="applications")
+    amount = models.DecimalField(**MONEY_FIELD)
+    refund_amount = models.DecimalField(**MONEY_FIELD, default=Decimal(0))
+    paid_on = models.DateTimeField()
+    created_by = models.CharField(max_length=200)
+    updated_by = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="application_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(refund_amount__gte=0, refund_amount__lte=F("amount")),
+                name="application_refund_in_range",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["business", "invoice", "created_at", "id"], name="application_invoice_created"
+            ),
+            models.Index(fields=["business", "payment"], name="application_payment"),
+        ]
+
+    @property
+    def net_amount(self) -> Decimal:
+        return self.amount - self.refund_amount
+
+
+class Refund(TenantOwned):
+    """Money given back against one or more applications of a payment."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(**MONEY_FIELD)
+    refund_date = models.DateField()
+    type = models.CharField(max_length=20, default="External")
+    comment = models.TextField(blank=True)
+    created_by = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["created_at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+        indexes = [models.Index(fields=["business", "payment"], name="refund_payment")]
+
+
+class RefundLine(TenantOwned):
+    """The part of a refund taken from one application."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="lines")
+    invoice_payment = models.ForeignKey(InvoicePayment, on_delete=models.PROTECT, related_name="refund_lines")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="refund_lines")
+    amount = models.DecimalField(**MONEY_FIELD)
+
+    class Meta(TenantOwned.Meta):
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_line_amount_positive")]
+        indexes = [
+            models.Index(fields=["business", "invoice_payment"], name="refund_line_application"),
+            models.Index(fields=["business", "invoice"], name="refund_line_invoice"),
+        ]
+
+
+class Receipt(TenantOwned):
+    """The receipt of one application: a row first (pending), sent later by a Celery task."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENT = "sent"
+        SKIPPED = "skipped"  # the account has no email address
+        CANCELED = "canceled"  # the application was removed before the receipt went out
+        FAILED = "failed"  # gave up after MAX_ATTEMPTS
+
+    MAX_ATTEMPTS = 10
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="receipts")
+    invoice_payment = models.OneToOneField(
+        InvoicePayment, on_delete=models.SET_NULL, null=True, blank=True, related_name="receipt"
+    )
+    # What was paid, kept here so the receipt still reads right if the application changes later.
+    amount = models.DecimalField(**MONEY_FIELD)
+    currency = models.CharField(max_length=3)
+    paid_on = models.DateTimeField()
+    balance_after = models.DecimalField(**MONEY_FIELD)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    to_email = models.EmailField(blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["business", "invoice"], name="receipt_invoice"),
+            models.Index(
+                fields=["status", "updated_at"], condition=Q(status="pending"), name="receipt_pending"
+            ),
+        ]
+
+
+class LedgerEvent(TenantOwned):
+    """Append-only record of every ledger change. A database trigger refuses UPDATE and DELETE."""
+
+    class Kind(models.TextChoices):
+        PAYMENT_RECORDED = "payment_recorded"
+        APPLIED = "applied"
+        AMOUNT_CHANGED = "amount_changed"
+        UNAPPLIED = "unapplied"
+        REFUNDED = "refunded"
+        INVOICE_FINALIZED = "invoice_finalized"
+        INVOICE_SENT = "invoice_sent"
+        INVOICE_VOIDED = "invoice_voided"
+        LINK_CANCEL_REQUESTED = "link_cancel_requested"
+
+    id = models.BigAutoField(primary_key=True)
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    actor = models.CharField(max_length=200)
+    # Plain ids, not foreign keys: an event outlives an application that was removed.
+    invoice_id = models.UUIDField(null=True, blank=True)
+    payment_id = models.UUIDField(null=True, blank=True)
+    invoice_payment_id = models.UUIDField(null=True, blank=True)
+    refund_id = models.UUIDField(null=True, blank=True)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    request_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["business", "invoice_id", "id"], name="event_invoice"),
+            models.Index(fields=["business", "payment_id", "id"], name="event_payment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.actor}"

@@ -1,0 +1,727 @@
+"""The only code that moves money.
+
+Every function here is one transaction that locks rows in one fixed order (payment, then invoices by id,
+then applications), changes counters under those locks, writes a LedgerEvent with the numbers before and
+after, and writes any side effect as a row (a pending receipt, a link marked for cancellation) whose
+Celery task is queued on commit. The CHECK constraints in the models are the last line of defence.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from config.celery import enqueue_on_commit
+from invoices import tasks as invoice_tasks
+from invoices.models import Invoice, PaymentLink
+from invoices.services import payment_link_open, payment_link_request_cancel
+from payments import tasks
+from payments.models import InvoicePayment, LedgerEvent, Payment, Receipt, Refund, RefundLine
+from payments.money import ZERO, amount_validate, currency_validate
+from tenants.context import TenantContext
+from tenants.errors import Conflict, Invalid, NotFound
+from tenants.selectors import account_get
+from tenants.services import parse_uuid
+
+# --- locking and bookkeeping -------------------------------------------------------------------------
+
+
+def _lock(queryset, pk, *, what: str, field: str):
+    key = pk if isinstance(pk, UUID) else parse_uuid(pk)
+    row = queryset.select_for_update(of=("self",)).filter(pk=key).first() if key else None
+    if row is None:
+        raise NotFound(f"{what} not found", field=field)
+    return row
+
+
+def _lock_payment(ctx: TenantContext, payment_id) -> Payment:
+    return _lock(Payment.objects.for_tenant(ctx), payment_id, what="payment", field="payment_id")
+
+
+def _lock_invoice(ctx: TenantContext, invoice_id) -> Invoice:
+    return _lock(
+        Invoice.objects.for_tenant(ctx).select_related("account"),
+        invoice_id,
+        what="invoice",
+        field="invoice_id",
+    )
+
+
+def _numbers(*rows) -> dict:
+    """The counters of the rows an event touches, as strings (JSON keeps Decimal exact that way)."""
+    out = {}
+    for row in rows:
+        if isinstance(row, Payment):
+            out["payment"] = {
+                "amount": str(row.amount),
+                "allocated_amount": str(row.allocated_amount),
+                "refund_amount": str(row.refund_amount),
+                "status": row.status,
+            }
+        elif isinstance(row, Invoice):
+            out["invoice"] = {
+                "amount": str(row.amount),
+                "payment_amount": str(row.payment_amount),
+                "refund_amount": str(row.refund_amount),
+                "balance": str(row.balance),
+                "status": row.status,
+            }
+        elif isinstance(row, InvoicePayment):
+            out["invoice_payment"] = {"amount": str(row.amount), "refund_amount": str(row.refund_amount)}
+    return out
+
+
+def _event(
+    ctx: TenantContext,
+    kind: str,
+    *,
+    entity_id,
+    before: dict,
+    after: dict,
+    invoice=None,
+    payment=None,
+    application_id=None,
+    refund=None,
+) -> None:
+    LedgerEvent.objects.unscoped().create(
+        business_id=ctx.business_id,
+        entity_id=entity_id,
+        kind=kind,
+        actor=ctx.actor,
+        request_id=ctx.request_id,
+        invoice_id=invoice.pk if invoice else None,
+        payment_id=payment.pk if payment else None,
+        invoice_payment_id=application_id,
+        refund_id=refund.pk if refund else None,
+        before=before,
+        after=after,
+    )
+
+
+def _settle(invoice: Invoice) -> None:
+    """Status and paid_at follow the counters: paid at balance <= 0, partially paid while some is paid."""
+    if invoice.status not in Invoice.PAYABLE and invoice.status != Invoice.Status.PAID:
+        return
+    if invoice.balance <= ZERO:
+        invoice.status = Invoice.Status.PAID
+        invoice.paid_at = invoice.paid_at or timezone.now()
+    else:
+        invoice.status = (
+            Invoice.Status.PARTIALLY_PAID if invoice.balance < invoice.amount else Invoice.Status.OPEN
+        )
+        invoice.paid_at = None
+
+
+def _save(*rows) -> None:
+    for row in rows:
+        if isinstance(row, Payment):
+            row.save(update_fields=["allocated_amount", "refund_amount", "status", "updated_at"])
+        elif isinstance(row, Invoice):
+            row.save(
+                update_fields=[
+                    "payment_amount",
+                    "refund_amount",
+                    "status",
+                    "paid_at",
+                    "voided_at",
+                    "sent_at",
+                    "updated_at",
+                ]
+            )
+
+
+def _request_link_cancellation(ctx: TenantContext, invoice: Invoice) -> None:
+    link = payment_link_request_cancel(invoice=invoice)
+    if link is not None:
+        _event(
+            ctx,
+            LedgerEvent.Kind.LINK_CANCEL_REQUESTED,
+            entity_id=invoice.entity_id,
+            invoice=invoice,
+            before={"link": {"id": str(link.pk), "status": "active"}},
+            after={"link": {"id": str(link.pk), "cancel_requested": True}},
+        )
+        enqueue_on_commit(invoice_tasks.cancel_payment_link, str(link.pk))
+
+
+# --- payments -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    ctx: TenantContext,
+    kind: str,
+    amount: Decimal,
+    occurred_at: datetime,
+    currency: str | None = None,
+    account_id: UUID | str | None = None,
+    status: str = Payment.Status.PROCESSED,
+    foreign_id: str = "",
+    reference: str = "",
+    description: str = "",
+    counterparty: str = "",
+    payment_method_id: str = "",
+) -> Payment:
+    """Money received. With an account, the payment is in the account's entity and currency."""
+    account = account_get(ctx=ctx, account_id=account_id) if account_id is not None else None
+    if account is not None:
+        currency = currency or account.currency
+        if currency != account.currency:
+            raise Invalid(
+                f"the account bills in {account.currency}", field="currency", code="currency_mismatch"
+            )
+    if kind not in Payment.Kind.values:
+        raise Invalid("unknown payment kind", field="kind")
+    if status not in (Payment.Status.DRAFT, Payment.Status.PROCESSED):
+        raise Invalid("a new payment is draft or processed", field="status")
+    payment = Payment.objects.unscoped().create(
+        business_id=ctx.business_id,
+        entity_id=account.entity_id if account else ctx.entity_for_creation(),
+        account=account,
+        kind=kind,
+        currency=currency_validate(currency),
+        amount=amount_validate(amount),
+        occurred_at=occurred_at,
+        status=status,
+        foreign_id=foreign_id,
+        reference=reference,
+        description=description,
+        counterparty=counterparty,
+        payment_method_id=payment_method_id,
+        created_by=ctx.actor,
+    )
+    _event(
+        ctx,
+        LedgerEvent.Kind.PAYMENT_RECORDED,
+        entity_id=payment.entity_id,
+        payment=payment,
+        before={},
+        after=_numbers(payment),
+    )
+    return payment
+
+
+@transaction.atomic
+def payment_apply(
+    *,
+    ctx: TenantContext,
+    invoice_id: UUID | str,
+    payment_id: UUID | str,
+    amount: Decimal,
+    paid_on: datetime | None = None,
+    allow_overpayment: bool = False,
+) -> InvoicePayment:
+    """Applies `amount` of a payment to an invoice (an InvoicePayment)."""
+    amount = amount_validate(amount)
+    payment = _lock_payment(ctx, payment_id)
+    invoice = _lock_invoice(ctx, invoice_id)
+    if payment.currency != invoice.currency:
+        raise Invalid(
+            f"the payment is in {payment.currency}, the invoice in {invoice.currency}",
+            field="currency",
+            code="currency_mismatch",
+        )
+    if payment.entity_id != invoice.entity_id:
+        raise Invalid(
+            "the payment and the invoice belong to different entities",
+            field="payment_id",
+            code="entity_mismatch",
+        )
+    if payment.status != Payment.Status.PROCESSED:
+        raise Conflict(
+            f"the payment is {payment.status}, not processed", field="payment_id", code="payment_state"
+        )
+    if invoice.status not in Invoice.PAYABLE:
+        raise Conflict(
+            f"the invoice is {invoice.status}; only open invoices take payments",
+            field="invoice_id",
+            code="invoice_state",
+        )
+    if amount > payment.unallocated_amount:
+        raise Invalid(
+            f"the amount exceeds the payment's unallocated {payment.unallocated_amount.normalize():f}",
+            field="amount",
+            code="over_unallocated",
+        )
+    if not allow_overpayment and amount > invoice.balance:
+        raise Invalid(
+            f"the amount exceeds the invoice balance {invoice.balance.normalize():f}",
+            field="amount",
+            code="over_balance",
+        )
+    before = _numbers(payment, invoice)
+    payment.allocated_amount += amount
+    invoice.payment_amount += amount
+    _settle(invoice)
+    _save(payment, invoice)
+    application = InvoicePayment.objects.unscoped().create(
+        business_id=ctx.business_id,
+        entity_id=invoice.entity_id,
+        invoice=invoice,
+        payment=payment,
+        amount=amount,
+        paid_on=paid_on or payment.occurred_at,
+        created_by=ctx.actor,
+        updated_by=ctx.actor,
+    )
+    _event(
+        ctx,
+        LedgerEvent.Kind.APPLIED,
+        entity_id=invoice.entity_id,
+        invoice=invoice,
+        payment=payment,
+        application_id=application.pk,
+        before=before,
+        after=_numbers(payment, invoice, application),
+    )
+    _receipt_create(invoice, application)
+    if payment.kind == Payment.Kind.EXTERNAL or invoice.status == Invoice.Status.PAID:
+        _request_link_cancellation(ctx, invoice)
+    return application
+
+
+@transaction.atomic
+def external_payment_apply(
+    *,
+    ctx: TenantContext,
+    invoice_id: UUID | str,
+    amount: Decimal,
+    currency: str,
+    paid_on: datetime | None = None,
+    foreign_id: str = "",
+    description: str = "",
+) -> InvoicePayment:
+    """Moov's "paid outside the platform": records an external payment and applies all of it."""
+    invoice = Invoice.objects.for_tenant(ctx).filter(pk=parse_uuid(str(invoice_id))).first()
+    if invoice is None:
+        raise NotFound("invoice not found", field="invoice_id")
+    payment = payment_record(
+        ctx=ctx,
+        kind=Payment.Kind.EXTERNAL,
+        amount=amount,
+        currency=currency,
+        account_id=invoice.account_id,
+        occurred_at=paid_on or timezone.now(),
+        foreign_id=foreign_id,
+        description=description,
+    )
+    return payment_apply(
+        ctx=ctx,
+        invoice_id=invoice.pk,
+        payment_id=payment.pk,
+        amount=payment.amount,
+        paid_on=payment.occurred_at,
+    )
+
+
+def _receipt_create(invoice: Invoice, application: InvoicePayment) -> None:
+    email = invoice.account.email
+    receipt = Receipt.objects.unscoped().create(
+        business_id=invoice.business_id,
+        entity_id=invoice.entity_id,
+        invoice=invoice,
+        invoice_payment=application,
+        amount=application.amount,
+        currency=invoice.currency,
+        paid_on=application.paid_on,
+        balance_after=invoice.balance,
+        to_email=email,
+        status=Receipt.Status.PENDING if email else Receipt.Status.SKIPPED,
+    )
+    if email:
+        enqueue_on_commit(tasks.send_receipt, str(receipt.pk))
+
+
+# --- applications ---------------------------------------------------------------------------------------
+
+
+def _lock_application(ctx: TenantContext, invoice_payment_id, invoice_id=None):
+    """Locks payment, invoice and application, in that order, and returns all three."""
+    key = parse_uuid(str(invoice_payment_id))
+    applications = InvoicePayment.objects.for_tenant(ctx)
+    if invoice_id is not None:
+        applications = applications.filter(invoice_id=invoice_id)
+    found = applications.filter(pk=key).values("payment_id", "invoice_id").first() if key else None
+    if found is None:
+        raise NotFound("invoice payment not found", field="invoice_payment_id")
+    payment = _lock_payment(ctx, found["payment_id"])
+    invoice = _lock_invoice(ctx, found["invoice_id"])
+    application = _lock(applications, key, what="invoice payment", field="invoice_payment_id")
+    return payment, invoice, application
+
+
+@transaction.atomic
+def application_change_amount(
+    *,
+    ctx: TenantContext,
+    invoice_payment_id: UUID | str,
+    amount: Decimal,
+    allow_overpayment: bool = False,
+) -> InvoicePayment:
+    amount = amount_validate(amount)
+    payment, invoice, application = _lock_application(ctx, invoice_payment_id)
+    if invoice.status not in (*Invoice.PAYABLE, Invoice.Status.PAID):
+        raise Conflict(f"the invoice is {invoice.status}", field="invoice_id", code="invoice_state")
+    if amount < application.refund_amount:
+        raise Invalid(
+            f"{application.refund_amount.normalize():f} of this payment was refunded already",
+            field="amount",
+            code="under_refunded",
+        )
+    delta = amount - application.amount
+    if delta > payment.unallocated_amount:
+        raise Invalid(
+            f"the amount exceeds the payment's unallocated {payment.unallocated_amount.normalize():f}",
+            field="amount",
+            code="over_unallocated",
+        )
+    if not allow_overpayment and delta > 0 and delta > invoice.balance:
+        raise Invalid(
+            f"the amount exceeds the invoice balance {invoice.balance.normalize():f}",
+            field="amount",
+            code="over_balance",
+        )
+    before = _numbers(payment, invoice, application)
+    payment.allocated_amount += delta
+    invoice.payment_amount += delta
+    application.amount = amount
+    application.updated_by = ctx.actor
+    _settle(invoice)
+    _save(payment, invoice)
+    application.save(update_fields=["amount", "updated_by", "updated_at"])
+    _event(
+        ctx,
+        LedgerEvent.Kind.AMOUNT_CHANGED,
+        entity_id=invoice.entity_id,
+        invoice=invoice,
+        payment=payment,
+        application_id=application.pk,
+        before=before,
+        after=_numbers(payment, invoice, application),
+    )
+    if invoice.status == Invoice.Status.PAID:
+        _request_link_cancellation(ctx, invoice)
+    return application
+
+
+@transaction.atomic
+def application_remove(
+    *, ctx: TenantContext, invoice_payment_id: UUID | str, invoice_id: UUID | None = None
+) -> None:
+    """Unlinks a payment from an invoice: both counters and the status come back; the event keeps the record."""
+    payment, invoice, application = _lock_application(ctx, invoice_payment_id, invoice_id)
+    if application.refund_amount > 0:
+        raise Conflict(
+            "this invoice payment was partly refunded and cannot be removed",
+            field="invoice_payment_id",
+            code="refunded",
+        )
+    before = _numbers(payment, invoice, application)
+    payment.allocated_amount -= application.amount
+    invoice.payment_amount -= application.amount
+    _settle(invoice)
+    _save(payment, invoice)
+    Receipt.objects.unscoped().filter(invoice_payment=application, status=Receipt.Status.PENDING).update(
+        status=Receipt.Status.CANCELED, updated_at=timezone.now()
+    )
+    application_pk = application.pk
+    application.delete()
+    _event(
+        ctx,
+        LedgerEvent.Kind.UNAPPLIED,
+        entity_id=invoice.entity_id,
+        invoice=invoice,
+        payment=payment,
+        application_id=application_pk,
+        before=before,
+        after=_numbers(payment, invoice),
+    )
+
+
+# --- refunds --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefundPart:
+    invoice_id: UUID | str
+    amount: Decimal
+
+
+@transaction.atomic
+def refund_create(
+    *,
+    ctx: TenantContext,
+    payment_id: UUID | str,
+    amount: Decimal,
+    parts: list[RefundPart] | None = None,
+    refund_date: date | None = None,
+    comment: str = "",
+    type: str = "External",
+) -> Refund:
+    """Refunds money applied to invoices (seed 003): each application's, invoice's and payment's
+    refund_amount rise by their part, so each invoice's balance rises and its status steps back."""
+    amount = amount_validate(amount)
+    payment = _lock_payment(ctx, payment_id)
+    applications = list(
+        InvoicePayment.objects.for_tenant(ctx).filter(payment=payment).order_by("invoice_id", "id")
+    )
+    if parts is None:
+        if len({a.invoice_id for a in applications}) != 1:
+            raise Invalid(
+                "name the invoices to refund: this payment is not applied to exactly one invoice",
+                field="RefundInvoicePaymentData",
+                code="parts_required",
+            )
+        parts = [RefundPart(applications[0].invoice_id, amount)]
+    parts = [
+        RefundPart(parse_uuid(str(p.invoice_id)), amount_validate(p.amount, field="RefundAmount"))
+        for p in parts
+    ]
+    if sum((p.amount for p in parts), ZERO) != amount:
+        raise Invalid(
+            "the refund amount must equal the sum of its invoice parts", field="amount", code="parts_mismatch"
+        )
+    if payment.status != Payment.Status.PROCESSED:
+        raise Conflict(
+            f"the payment is {payment.status}, not processed", field="payment_id", code="payment_state"
+        )
+    invoices = {}
+    for invoice_id in sorted({p.invoice_id for p in parts if p.invoice_id}, key=str):
+        invoices[invoice_id] = _lock_invoice(ctx, invoice_id)
+    refund = Refund.objects.unscoped().create(
+        business_id=ctx.business_id,
+        entity_id=payment.entity_id,
+        payment=payment,
+        amount=amount,
+        refund_date=refund_date or timezone.localdate(),
+        comment=comment,
+        type=type,
+        created_by=ctx.actor,
+    )
+    before = _numbers(payment)
+    for part in parts:
+        invoice = invoices.get(part.invoice_id)
+        if invoice is None:
+            raise NotFound("invoice not found", field="InvoiceId")
+        _refund_part(ctx, refund, payment, invoice, part.amount, applications)
+    payment.refund_amount += amount
+    _save(payment)
+    _event(
+        ctx,
+        LedgerEvent.Kind.REFUNDED,
+        entity_id=payment.entity_id,
+        payment=payment,
+        refund=refund,
+        before=before,
+        after=_numbers(payment),
+    )
+    return refund
+
+
+def _refund_part(ctx, refund, payment, invoice, amount, applications) -> None:
+    """Takes `amount` from this payment's applications to `invoice`, oldest first."""
+    remaining = amount
+    before = _numbers(invoice)
+    for application in (a for a in applications if a.invoice_id == invoice.pk):
+        take = min(remaining, application.net_amount)
+        if take <= 0:
+            continue
+        locked = _lock(
+            InvoicePayment.objects.for_tenant(ctx), application.pk, what="invoice payment", field="InvoiceId"
+        )
+        locked.refund_amount += take
+        locked.updated_by = ctx.actor
+        locked.save(update_fields=["refund_amount", "updated_by", "updated_at"])
+        RefundLine.objects.unscoped().create(
+            business_id=ctx.business_id,
+            entity_id=invoice.entity_id,
+            refund=refund,
+            invoice_payment=locked,
+            invoice=invoice,
+            amount=take,
+        )
+        application.refund_amount = locked.refund_amount
+        remaining -= take
+        if remaining == 0:
+            break
+    if remaining > 0:
+        raise Invalid(
+            f"the refund exceeds what this payment applied to invoice {invoice.number}",
+            field="RefundAmount",
+            code="over_applied",
+        )
+    invoice.refund_amount += amount
+    _settle(invoice)
+    _save(invoice)
+    _event(
+        ctx,
+        LedgerEvent.Kind.REFUNDED,
+        entity_id=invoice.entity_id,
+        invoice=invoice,
+        payment=payment,
+        refund=refund,
+        before=before,
+        after=_numbers(invoice),
+    )
+
+
+# --- invoice lifecycle ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def invoice_finalize(*, ctx: TenantContext, invoice_id: UUID | str) -> Invoice:
+    """draft -> open."""
+    invoice = _lock_invoice(ctx, invoice_id)
+    if invoice.status != Invoice.Status.DRAFT:
+        raise Conflict(
+            f"the invoice is {invoice.status}, not draft", field="invoice_id", code="invoice_state"
+        )
+    before = _numbers(invoice)
+    invoice.status = Invoice.Status.OPEN
+    _save(invoice)
+    _event(
+        ctx,
+        LedgerEvent.Kind.INVOICE_FINALIZED,
+        entity_id=invoice.entity_id,
+        invoice=invoice,
+        before=before,
+        after=_numbers(invoice),
+    )
+    return invoice
+
+
+@transaction.atomic
+def invoice_send(*, ctx: TenantContext, invoice_id: UUID | str) -> tuple[Invoice, PaymentLink]:
+    """Opens a draft if needed, gives it its single-use payment link and stamps it sent."""
+    invoice = _lock_invoice(ctx, invoice_id)
+    if invoice.status == Invoice.Status.DRAFT:
+        invoice.status = Invoice.Status.OPEN
+    if invoice.status not in Invoice.PAYABLE:
+        raise Conflict(
+            f"the invoice is {invoice.status}; only open invoices can be sent",
+            field="invoice_id",
+            code="invoice_state",
+        )
+    before = _numbers(invoice)
+    invoice.sent_at = timezone.now()
+    _save(invoice)
+    link = payment_link_open(invoice=invoice)
+    _event(
+        ctx,
+        LedgerEvent.Kind.INVOICE_SENT,
+        entity_id=invoice.entity_id,
+        invoice=invoice,
+        before=before,
+        after={**_numbers(invoice), "link": {"id": str(link.pk)}},
+    )
+    return invoice, link
+
+
+@transaction.atomic
+def invoice_void(*, ctx: TenantContext, invoice_id: UUID | str) -> Invoice:
+    """Voids an invoice that has no live applications (none with money still applied)."""
+    invoice = _lock_invoice(ctx, invoice_id)
+    if invoice.status == Invoice.Status.VOID:
+        raise Conflict("the invoice is void already", field="invoice_id", code="invoice_state")
+    if invoice.payment_amount - invoice.refund_amount > 0:
+        raise Conflict(
+            "the invoice has payments applied: remove or refund them first",
+            field="invoice_id",
+            code="has_payments",
+        )
+    before = _numbers(invoice)
+    invoice.status = Invoice.Status.VOID
+    invoice.voided_at = timezone.now()
+    invoice.paid_at = None
+    _save(invoice)
+    _event(
+        ctx,
+        LedgerEvent.Kind.INVOICE_VOIDED,
+        entity_id=invoice.entity_id,
+        invoice=invoice,
+        before=before,
+        after=_numbers(invoice),
+    )
+    _request_link_cancellation(ctx, invoice)
+    return invoice
+
+
+# --- reconciliation -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    model: str
+    pk: str
+    field: str
+    stored: Decimal
+    computed: Decimal
+
+
+def ledger_reconcile(*, business_id: UUID | None = None) -> list[Difference]:
+    """Recomputes every counter from the rows it sums and lists each one that differs."""
+    differences = []
+
+    def compare(model, rows, sums):
+        for row in rows:
+            for field, computed in sums(row).items():
+                stored = getattr(row, field)
+                if stored != computed:
+                    differences.append(Difference(model, str(row.pk), field, stored, computed))
+
+    def scoped(queryset):
+        return queryset.filter(business_id=business_id) if business_id else queryset
+
+    by_payment = {
+        r["payment_id"]: r
+        for r in scoped(InvoicePayment.objects.unscoped())
+        .values("payment_id")
+        .annotate(a=Sum("amount"), r=Sum("refund_amount"))
+    }
+    by_invoice = {
+        r["invoice_id"]: r
+        for r in scoped(InvoicePayment.objects.unscoped())
+        .values("invoice_id")
+        .annotate(a=Sum("amount"), r=Sum("refund_amount"))
+    }
+    by_application = dict(
+        scoped(RefundLine.objects.unscoped())
+        .values("invoice_payment_id")
+        .annotate(r=Sum("amount"))
+        .values_list("invoice_payment_id", "r")
+    )
+    refunds_by_payment = dict(
+        scoped(Refund.objects.unscoped())
+        .values("payment_id")
+        .annotate(r=Sum("amount"))
+        .values_list("payment_id", "r")
+    )
+    compare(
+        "Payment",
+        scoped(Payment.objects.unscoped()).iterator(),
+        lambda p: {
+            "allocated_amount": by_payment.get(p.pk, {}).get("a") or ZERO,
+            "refund_amount": refunds_by_payment.get(p.pk) or ZERO,
+        },
+    )
+    compare(
+        "Invoice",
+        scoped(Invoice.objects.unscoped()).iterator(),
+        lambda i: {
+            "payment_amount": by_invoice.get(i.pk, {}).get("a") or ZERO,
+            "refund_amount": by_invoice.get(i.pk, {}).get("r") or ZERO,
+        },
+    )
+    compare(
+        "InvoicePayment",
+        scoped(InvoicePayment.objects.unscoped()).iterator(),
+        lambda a: {
+            "refund_amount": by_application.get(a.pk) or ZERO,
+        },
+    )
+    return differences
