@@ -1,6 +1,10 @@
 import os
+import socket
+import threading
+from email import message_from_bytes, policy
 
 import pytest
+from aiosmtpd.controller import Controller
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
@@ -38,3 +42,36 @@ def redis_url():
     if not url:
         pytest.skip("REDIS_URL is unset: this test needs a real Redis server")
     return url
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Inbox:
+    def __init__(self):
+        self.messages = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self._lock:
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on localhost (aiosmtpd); Django's default mailer sends to it."""
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": controller.port, "timeout": 5},
+        }
+    }
+    yield inbox
+    controller.stop()

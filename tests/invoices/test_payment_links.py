@@ -1,0 +1,71 @@
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from invoices.models import PaymentLink
+from payments import services
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+def _sent_invoice(tenant, amount="100"):
+    invoice = tenant.invoice(amount, status="draft")
+    invoice, link = services.invoice_send(ctx=tenant.ctx(), invoice_id=invoice.id)
+    return invoice, link
+
+
+def test_an_external_payment_cancels_the_link(tenant, django_capture_on_commit_callbacks):
+    invoice, link = _sent_invoice(tenant)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.external_payment_apply(
+            ctx=tenant.ctx(), invoice_id=invoice.id, amount=D("40"), currency="USD"
+        )
+    link.refresh_from_db()
+    assert link.status == "canceled" and link.canceled_at is not None
+
+
+def test_a_partial_bank_transaction_leaves_the_link_active(tenant, django_capture_on_commit_callbacks):
+    invoice, link = _sent_invoice(tenant)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_apply(
+            ctx=tenant.ctx(),
+            invoice_id=invoice.id,
+            payment_id=tenant.payment("40", account=invoice.account).id,
+            amount=D("40"),
+        )
+    link.refresh_from_db()
+    assert link.status == "active" and link.cancel_requested_at is None
+
+
+def test_paying_in_full_by_bank_transaction_cancels_the_link(tenant, django_capture_on_commit_callbacks):
+    invoice, link = _sent_invoice(tenant)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_apply(
+            ctx=tenant.ctx(),
+            invoice_id=invoice.id,
+            payment_id=tenant.payment("100", account=invoice.account).id,
+            amount=D("100"),
+        )
+    link.refresh_from_db()
+    assert link.status == "canceled"
+
+
+def test_the_cancel_task_is_idempotent(tenant):
+    from invoices.tasks import cancel_payment_link
+
+    invoice, link = _sent_invoice(tenant)
+    services.invoice_void(ctx=tenant.ctx(), invoice_id=invoice.id)
+    assert cancel_payment_link(str(link.id)) is True
+    assert cancel_payment_link(str(link.id)) is False
+
+
+def test_an_invoice_has_at_most_one_active_link(tenant):
+    invoice, link = _sent_invoice(tenant)
+    _, again = services.invoice_send(ctx=tenant.ctx(), invoice_id=invoice.id)
+    assert again.pk == link.pk
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PaymentLink.objects.unscoped().create(
+            business_id=invoice.business_id, entity_id=invoice.entity_id, invoice=invoice, code="another"
+        )
