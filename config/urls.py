@@ -13,6 +13,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include("api.dayzero.urls")),
+    path("v1/", include("api.zuora.urls")),
+    path("accounts/", include("api.moov.urls")),
+    path("pay/", include("invoices.urls")),
 ]
 
 handler404 = "api.errors.handler404"

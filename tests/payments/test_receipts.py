@@ -56,12 +56,13 @@ def test_running_the_task_twice_sends_once(tenant, smtp, django_capture_on_commi
 def test_no_receipt_when_the_transaction_rolls_back(tenant, smtp, django_capture_on_commit_callbacks):
     invoice = tenant.invoice("100")
     payment = tenant.payment("10")
-    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
-        with transaction.atomic():
-            services.payment_apply(
-                ctx=tenant.ctx(), invoice_id=invoice.id, payment_id=payment.id, amount=D("10")
-            )
-            raise RuntimeError("the caller fails after the service")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.payment_apply(ctx=tenant.ctx(), invoice_id=invoice.id, payment_id=payment.id, amount=D("10"))
+        raise RuntimeError("the caller fails after the service")
     assert callbacks == []
     assert smtp.messages == []
     assert not Receipt.objects.for_tenant(tenant.ctx()).exists()
