@@ -21,6 +21,8 @@ class TenantAPIView(APIView):
     errors: ClassVar[ErrorRenderer]
     # DayZero requires x-business-id on every call; the other dialects take the business from the credential.
     business_header_required: ClassVar[bool] = False
+    # Zuora: a token holding several entities must name one (Zuora-Entity-Ids) on every request.
+    entity_header_required_when_several: ClassVar[bool] = False
     tenant: TenantContext
 
     def __init_subclass__(cls, **kwargs):
@@ -49,6 +51,8 @@ class TenantAPIView(APIView):
             entity_header=request.headers.get("Zuora-Entity-Ids"),
             request_id=getattr(request, "request_id", ""),
         )
+        if self.entity_header_required_when_several:
+            self.tenant.entity_for_creation()
 
     def get_exception_handler(self):
         return self.errors.handle
