@@ -17,7 +17,8 @@ def normalize(value, names: dict[str, str] | None = None):
     `names` maps known ids to stable names, e.g. {str(invoice.id): "invoice"} gives <invoice>.
     """
     seen: dict[str, str] = {}
-    names = {k.replace("-", ""): v for k, v in (names or {}).items()}
+    exact = dict(names or {})
+    names = {k.replace("-", ""): v for k, v in exact.items()}
 
     def ident(match):
         key = match.group(0).replace("-", "")
@@ -30,6 +31,8 @@ def normalize(value, names: dict[str, str] | None = None):
             return {k: walk(v) for k, v in node.items()}
         if isinstance(node, list):
             return [walk(v) for v in node]
+        if isinstance(node, str) and node in exact:
+            return f"<{exact[node]}>"
         if isinstance(node, str):
             text = _UUID.sub(ident, node)
             text = _DATETIME.sub("<datetime>", text)

@@ -1,1 +1,23 @@
-urlpatterns = []
+from django.urls import path
+
+from api.zuora import views
+
+urlpatterns = [
+    path("object/account", views.AccountCreateView.as_view(), name="zuora-account-create"),
+    path("object/account/<str:object_id>", views.AccountView.as_view(), name="zuora-account"),
+    path("object/invoice/<str:object_id>", views.InvoiceView.as_view(), name="zuora-invoice"),
+    path("object/payment", views.PaymentCreateView.as_view(), name="zuora-payment-create"),
+    path("object/payment/<str:object_id>", views.PaymentView.as_view(), name="zuora-payment"),
+    path(
+        "object/invoice-payment",
+        views.InvoicePaymentCreateView.as_view(),
+        name="zuora-invoice-payment-create",
+    ),
+    path(
+        "object/invoice-payment/<str:object_id>",
+        views.InvoicePaymentView.as_view(),
+        name="zuora-invoice-payment",
+    ),
+    path("object/refund", views.RefundCreateView.as_view(), name="zuora-refund-create"),
+    path("object/refund/<str:object_id>", views.RefundView.as_view(), name="zuora-refund"),
+]

@@ -1,0 +1,595 @@
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import simplejson
+
+from payments import services
+from payments.models import InvoicePayment, LedgerEvent, Payment
+from tests.factories import make_tenant
+from tests.golden import assert_golden
+
+pytestmark = pytest.mark.django_db
+GOLDEN = Path(__file__).parent / "golden"
+D = Decimal
+ZUORA_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+00:00$")
+
+
+def _h(tenant, **extra):
+    return {"HTTP_AUTHORIZATION": f"Bearer {tenant.token}", **extra}
+
+
+def _post(api, tenant, path, body, query="", **headers):
+    return api.post(
+        f"/v1/object/{path}{query}",
+        json.dumps(body),
+        content_type="application/json",
+        **_h(tenant, **headers),
+    )
+
+
+def _get(api, tenant, path, **headers):
+    return api.get(f"/v1/object/{path}", **_h(tenant, **headers))
+
+
+def _ok_id(response) -> str:
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert set(body) == {"Success", "Id"} and body["Success"] is True
+    assert re.fullmatch(r"[0-9a-f]{32}", body["Id"])
+    return body["Id"]
+
+
+def _errors(response, status=400):
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert body["Success"] is False
+    return [(e["Code"], e["Message"]) for e in body["Errors"]]
+
+
+@pytest.fixture
+def ledger(tenant):
+    """An account with a posted invoice of 1000 and a processed payment of 800, both in USD."""
+    account = tenant.account(name="Acme", email="ap@acme.test")
+    invoice = tenant.invoice("1000", account=account, number="INV-1000")
+    return account, invoice
+
+
+def _pay(api, tenant, account, amount="800", **extra):
+    """Records a Zuora payment; the amount goes on the wire as a JSON number, as Zuora clients send it."""
+    body = {
+        "AccountId": account.id.hex,
+        "Amount": D(amount),
+        "EffectiveDate": "2026-01-20",
+        "Type": "External",
+        **extra,
+    }
+    raw = simplejson.dumps(body, use_decimal=True)
+    return _ok_id(api.post("/v1/object/payment", raw, content_type="application/json", **_h(tenant)))
+
+
+# --- accounts ---------------------------------------------------------------------------------------------
+
+
+def test_account_create_and_get(api, tenant):
+    created = _post(
+        api,
+        tenant,
+        "account",
+        {"Name": "Globex", "Currency": "EUR", "BillToContact": {"WorkEmail": "ap@globex.test"}},
+    )
+    account_id = _ok_id(created)
+    response = _get(api, tenant, f"account/{account_id}")
+    assert response.status_code == 200
+    assert_golden(GOLDEN / "account.json", response.json(), {account_id: "account"})
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"Currency": "USD"}, ("MISSING_REQUIRED_VALUE", "Name: This field is required.")),
+        (
+            {"name": "lowercase is another field", "Currency": "USD"},
+            ("MISSING_REQUIRED_VALUE", "Name: This field is required."),
+        ),
+        (
+            {"Name": "A", "Currency": "XYZ"},
+            ("INVALID_VALUE", "Currency: XYZ is not a supported ISO 4217 currency"),
+        ),
+        (
+            {"Name": "A", "Currency": "USD", "BillToContact": {"WorkEmail": "nope"}},
+            ("INVALID_VALUE", "BillToContact.WorkEmail: Enter a valid email address."),
+        ),
+    ],
+)
+def test_account_validation(api, tenant, body, expected):
+    assert _errors(_post(api, tenant, "account", body)) == [expected]
+
+
+# --- invoices and payments --------------------------------------------------------------------------------
+
+
+def test_invoice_get(api, tenant, ledger):
+    account, invoice = ledger
+    response = _get(api, tenant, f"invoice/{invoice.id.hex}")
+    assert response.status_code == 200
+    assert_golden(
+        GOLDEN / "invoice.json", response.json(), {str(invoice.id): "invoice", str(account.id): "account"}
+    )
+
+
+def test_invoice_statuses_map_to_zuora(api, tenant, ledger):
+    account, _ = ledger
+    draft = tenant.invoice("5", account=account, status="draft")
+    assert _get(api, tenant, f"invoice/{draft.id.hex}").json()["Status"] == "Draft"
+    services.invoice_void(ctx=tenant.ctx(), invoice_id=draft.id)
+    assert _get(api, tenant, f"invoice/{draft.id.hex}").json()["Status"] == "Canceled"
+
+
+def test_payment_create_and_get(api, tenant, ledger):
+    account, _ = ledger
+    payment_id = _pay(
+        api, tenant, account, "800", ReferenceId="wire-77", Comment="January", PaymentMethodId="pm1"
+    )
+    response = _get(api, tenant, f"payment/{payment_id}")
+    assert_golden(
+        GOLDEN / "payment.json", response.json(), {payment_id: "payment", str(account.id): "account"}
+    )
+    assert response.json()["EffectiveDate"] == "2026-01-20"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"Type": "Electronic"}, ("INVALID_VALUE", 'Type: "Electronic" is not a valid choice.')),
+        ({"Amount": 0}, ("INVALID_VALUE", "Amount: must be greater than zero")),
+        ({"Amount": -5}, ("INVALID_VALUE", "Amount: must be greater than zero")),
+        ({"Amount": "12345678901234567"}, ("INVALID_VALUE", "Amount: must be at most 16 characters")),
+        ({"Amount": "ten"}, ("INVALID_VALUE", "Amount: must be a number")),
+        ({"Amount": True}, ("INVALID_VALUE", "Amount: must be a number")),
+        ({"Amount": "1.0000000001"}, ("INVALID_VALUE", "Amount: must have at most 9 decimal places")),
+        ({"EffectiveDate": "20/01/2026"}, ("INVALID_VALUE", None)),
+        ({"AccountId": "0" * 32}, ("INVALID_ID", "AccountId: account not found")),
+        ({"Status": "Pending"}, ("INVALID_VALUE", 'Status: "Pending" is not a valid choice.')),
+    ],
+)
+def test_payment_validation_changes_nothing(api, tenant, ledger, change, expected):
+    account, _ = ledger
+    body = {
+        "AccountId": account.id.hex,
+        "Amount": 10,
+        "EffectiveDate": "2026-01-20",
+        "Type": "External",
+        **change,
+    }
+    errors = _errors(_post(api, tenant, "payment", body))
+    assert errors[0][0] == expected[0]
+    if expected[1]:
+        assert errors == [expected]
+    assert not Payment.objects.for_tenant(tenant.ctx()).exists()
+
+
+def test_huge_numbers_are_refused(api, tenant, ledger):
+    account, _ = ledger
+    raw = (
+        '{"AccountId": "%s", "Amount": 1e400, "EffectiveDate": "2026-01-20", "Type": "External"}'
+        % account.id.hex
+    )
+    response = api.post("/v1/object/payment", raw, content_type="application/json", **_h(tenant))
+    assert _errors(response) == [("INVALID_VALUE", "Amount: must be less than 1000000000000000")]
+
+
+# --- invoice payments --------------------------------------------------------------------------------------
+
+
+def test_invoice_payment_create_answers_exactly_as_seed_000(api, tenant, ledger):
+    account, invoice = ledger
+    payment_id = _pay(api, tenant, account)
+    response = _post(
+        api, tenant, "invoice-payment", {"Amount": 10, "InvoiceId": invoice.id.hex, "PaymentId": payment_id}
+    )
+    application_id = _ok_id(response)
+    assert response.content == b'{"Success":true,"Id":"%s"}' % application_id.encode()
+    got = _get(api, tenant, f"invoice-payment/{application_id}").json()
+    assert ZUORA_DATETIME.match(got["CreatedDate"]) and ZUORA_DATETIME.match(got["UpdatedDate"])
+    assert got["CreatedById"] == tenant.client.client_id
+    assert_golden(
+        GOLDEN / "invoice_payment.json",
+        got,
+        {
+            application_id: "invoice_payment",
+            str(invoice.id): "invoice",
+            payment_id: "payment",
+            tenant.client.client_id: "client",
+        },
+    )
+
+
+def test_seed_003_arithmetic_through_the_api(api, tenant, ledger):
+    account, invoice = ledger
+    payment_id = _pay(api, tenant, account, "800")
+    application_id = _ok_id(
+        _post(
+            api,
+            tenant,
+            "invoice-payment",
+            {"Amount": 800, "InvoiceId": invoice.id.hex, "PaymentId": payment_id},
+        )
+    )
+    refund_id = _ok_id(
+        _post(
+            api,
+            tenant,
+            "refund",
+            {
+                "PaymentId": payment_id,
+                "Amount": 300,
+                "Type": "External",
+                "RefundDate": "2026-01-25",
+                "Comment": "partial refund",
+            },
+        )
+    )
+    got = _get(api, tenant, f"invoice/{invoice.id.hex}").json()
+    assert (got["Amount"], got["PaymentAmount"], got["RefundAmount"], got["Balance"]) == (1000, 800, 300, 500)
+    assert _get(api, tenant, f"invoice-payment/{application_id}").json()["RefundAmount"] == 300
+    payment = _get(api, tenant, f"payment/{payment_id}").json()
+    assert (payment["AppliedInvoiceAmount"], payment["UnappliedAmount"], payment["RefundAmount"]) == (
+        800,
+        0,
+        300,
+    )
+    refund = _get(api, tenant, f"refund/{refund_id}")
+    assert_golden(
+        GOLDEN / "refund.json",
+        refund.json(),
+        {
+            refund_id: "refund",
+            payment_id: "payment",
+            str(invoice.id): "invoice",
+            str(account.id): "account",
+            tenant.client.client_id: "client",
+        },
+    )
+
+
+def test_decimal_amounts_are_exact_on_the_wire(api, tenant, ledger):
+    account, invoice = ledger
+    payment_id = _pay(api, tenant, account, "100")
+    for amount in ("10.1", "20.2"):
+        raw = '{"Amount": %s, "InvoiceId": "%s", "PaymentId": "%s"}' % (amount, invoice.id.hex, payment_id)
+        _ok_id(api.post("/v1/object/invoice-payment", raw, content_type="application/json", **_h(tenant)))
+    content = _get(api, tenant, f"invoice/{invoice.id.hex}").content
+    assert b'"PaymentAmount":30.3,' in content and b'"Balance":969.7,' in content
+
+
+def test_invoice_payment_update_changes_the_amount(api, tenant, ledger):
+    account, invoice = ledger
+    payment_id = _pay(api, tenant, account)
+    application_id = _ok_id(
+        _post(
+            api,
+            tenant,
+            "invoice-payment",
+            {"Amount": 100, "InvoiceId": invoice.id.hex, "PaymentId": payment_id},
+        )
+    )
+    response = api.put(
+        f"/v1/object/invoice-payment/{application_id}", {"Amount": 250}, format="json", **_h(tenant)
+    )
+    assert _ok_id(response) == application_id
+    assert _get(api, tenant, f"invoice/{invoice.id.hex}").json()["Balance"] == 750
+    assert LedgerEvent.objects.for_tenant(tenant.ctx()).filter(kind="amount_changed").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [
+        (0, "Amount: must be greater than zero"),
+        (-1, "Amount: must be greater than zero"),
+        ("801", "Amount: the amount exceeds the payment's unallocated 800"),
+        (1000.0000000001, "Amount: must have at most 9 decimal places"),
+        ("12345678901234567", "Amount: must be at most 16 characters"),
+    ],
+)
+def test_invoice_payment_amount_rules(api, tenant, ledger, amount, expected):
+    account, invoice = ledger
+    payment_id = _pay(api, tenant, account)
+    body = {"Amount": amount, "InvoiceId": invoice.id.hex, "PaymentId": payment_id}
+    response = _post(api, tenant, "invoice-payment", body)
+    assert _errors(response) == [("INVALID_VALUE", expected)]
+    assert not InvoicePayment.objects.for_tenant(tenant.ctx()).exists()
+
+
+def test_over_the_invoice_balance_is_refused_and_stays_unapplied(api, tenant, ledger):
+    account, invoice = ledger
+    payment_id = _pay(api, tenant, account, "1500")
+    body = {"Amount": 1200, "InvoiceId": invoice.id.hex, "PaymentId": payment_id}
+    assert _errors(_post(api, tenant, "invoice-payment", body)) == [
+        ("INVALID_VALUE", "Amount: the amount exceeds the invoice balance 1000")
+    ]
+    _ok_id(_post(api, tenant, "invoice-payment", body | {"Amount": 1000}))
+    assert _get(api, tenant, f"payment/{payment_id}").json()["UnappliedAmount"] == 500
+
+
+def test_the_invoice_must_be_posted_and_the_currency_the_same(api, tenant, ledger):
+    account, _ = ledger
+    draft = tenant.invoice("50", account=account, status="draft")
+    payment_id = _pay(api, tenant, account, "100")
+    errors = _errors(
+        _post(
+            api, tenant, "invoice-payment", {"Amount": 5, "InvoiceId": draft.id.hex, "PaymentId": payment_id}
+        )
+    )
+    assert errors == [("INVALID_VALUE", "InvoiceId: the invoice is draft; only open invoices take payments")]
+    euro = tenant.invoice("50", currency="EUR")
+    errors = _errors(
+        _post(
+            api, tenant, "invoice-payment", {"Amount": 5, "InvoiceId": euro.id.hex, "PaymentId": payment_id}
+        )
+    )
+    assert errors == [("INVALID_VALUE", "Currency: the payment is in USD, the invoice in EUR")]
+
+
+def test_draft_payments_cannot_be_applied(api, tenant, ledger):
+    account, invoice = ledger
+    payment_id = _pay(api, tenant, account, "100", Status="Draft")
+    assert _get(api, tenant, f"payment/{payment_id}").json()["Status"] == "Draft"
+    errors = _errors(
+        _post(
+            api,
+            tenant,
+            "invoice-payment",
+            {"Amount": 5, "InvoiceId": invoice.id.hex, "PaymentId": payment_id},
+        )
+    )
+    assert errors == [("INVALID_VALUE", "PaymentId: the payment is draft, not processed")]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            {"InvoiceId": "x", "PaymentId": "y"},
+            [("MISSING_REQUIRED_VALUE", "Amount: This field is required.")],
+        ),
+        (
+            {"Amount": 5, "InvoiceId": "0" * 32, "PaymentId": "{payment}"},
+            [("INVALID_ID", "InvoiceId: invoice not found")],
+        ),
+        (
+            {"Amount": 5, "InvoiceId": "{invoice}", "PaymentId": "not-an-id"},
+            [("INVALID_ID", "PaymentId: payment not found")],
+        ),
+        (
+            {"amount": 5, "invoiceId": "{invoice}", "paymentId": "{payment}"},
+            [
+                ("MISSING_REQUIRED_VALUE", f"{f}: This field is required.")
+                for f in ("Amount", "InvoiceId", "PaymentId")
+            ],
+        ),
+    ],
+)
+def test_invoice_payment_missing_and_unknown_ids(api, tenant, ledger, body, expected):
+    account, invoice = ledger
+    payment_id = _pay(api, tenant, account, "100")
+    body = {
+        k: v.format(invoice=invoice.id.hex, payment=payment_id) if isinstance(v, str) else v
+        for k, v in body.items()
+    }
+    assert _errors(_post(api, tenant, "invoice-payment", body)) == expected
+
+
+# --- refunds ------------------------------------------------------------------------------------------------
+
+
+def test_refund_with_invoice_payment_data_across_two_invoices(api, tenant, ledger):
+    account, invoice = ledger
+    other = tenant.invoice("200", account=account)
+    payment_id = _pay(api, tenant, account, "800")
+    for inv, amount in ((invoice, 600), (other, 200)):
+        _ok_id(
+            _post(
+                api,
+                tenant,
+                "invoice-payment",
+                {"Amount": amount, "InvoiceId": inv.id.hex, "PaymentId": payment_id},
+            )
+        )
+    without = _errors(
+        _post(api, tenant, "refund", {"PaymentId": payment_id, "Amount": 50, "Type": "External"})
+    )
+    assert without[0][1].startswith("RefundInvoicePaymentData: name the invoices")
+    data = {
+        "RefundInvoicePayment": [
+            {"InvoiceId": invoice.id.hex, "RefundAmount": 30},
+            {"InvoiceId": other.id.hex, "RefundAmount": 20},
+        ]
+    }
+    _ok_id(
+        _post(
+            api,
+            tenant,
+            "refund",
+            {"PaymentId": payment_id, "Amount": 50, "Type": "External", "RefundInvoicePaymentData": data},
+        )
+    )
+    assert _get(api, tenant, f"invoice/{invoice.id.hex}").json()["Balance"] == 430
+    assert _get(api, tenant, f"invoice/{other.id.hex}").json()["Status"] == "Posted"
+    assert _get(api, tenant, f"payment/{payment_id}").json()["RefundAmount"] == 50
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"Amount": 10, "Type": "Electronic"}, 'Type: "Electronic" is not a valid choice.'),
+        (
+            {"Amount": 900, "Type": "External"},
+            "RefundAmount: the refund exceeds what this payment applied to invoice INV-1000",
+        ),
+        (
+            {"Amount": 10, "Type": "External", "RefundInvoicePaymentData": {"RefundInvoicePayment": []}},
+            "RefundInvoicePaymentData.RefundInvoicePayment: This list may not be empty.",
+        ),
+        (
+            {
+                "Amount": 10,
+                "Type": "External",
+                "RefundInvoicePaymentData": {
+                    "RefundInvoicePayment": [{"InvoiceId": "{invoice}", "RefundAmount": 5}]
+                },
+            },
+            "Amount: the refund amount must equal the sum of its invoice parts",
+        ),
+    ],
+)
+def test_refund_errors_change_nothing(api, tenant, ledger, body, expected):
+    account, invoice = ledger
+    payment_id = _pay(api, tenant, account, "800")
+    _ok_id(
+        _post(
+            api,
+            tenant,
+            "invoice-payment",
+            {"Amount": 800, "InvoiceId": invoice.id.hex, "PaymentId": payment_id},
+        )
+    )
+    body = json.loads(json.dumps(body).replace("{invoice}", invoice.id.hex))
+    errors = _errors(_post(api, tenant, "refund", {"PaymentId": payment_id, **body}))
+    assert errors[0][1] == expected
+    assert _get(api, tenant, f"invoice/{invoice.id.hex}").json()["RefundAmount"] == 0
+
+
+# --- Zuora behaviours ----------------------------------------------------------------------------------------
+
+
+def test_reject_unknown_fields_both_ways(api, tenant, ledger):
+    account, invoice = ledger
+    payment_id = _pay(api, tenant, account)
+    body = {"Amount": 5, "InvoiceId": invoice.id.hex, "PaymentId": payment_id, "Colour": "blue"}
+    rejected = _post(api, tenant, "invoice-payment", body, query="?rejectUnknownFields=true")
+    assert rejected.status_code == 400
+    assert rejected.json() == {"message": "Error - unrecognised fields"}
+    assert not InvoicePayment.objects.for_tenant(tenant.ctx()).exists()
+    _ok_id(_post(api, tenant, "invoice-payment", body))
+    _ok_id(_post(api, tenant, "invoice-payment", body, query="?rejectUnknownFields=false"))
+
+
+def test_reject_unknown_fields_looks_into_nested_objects(api, tenant):
+    body = {"Name": "A", "Currency": "USD", "BillToContact": {"WorkEmail": "a@b.co", "Fax": "1"}}
+    rejected = _post(api, tenant, "account", body, query="?rejectUnknownFields=true")
+    assert rejected.json() == {"message": "Error - unrecognised fields"}
+
+
+def test_track_id_is_echoed_even_on_errors(api, tenant):
+    ok = _get(api, tenant, f"account/{tenant.account().id.hex}", HTTP_ZUORA_TRACK_ID="batch-42/run 7")
+    assert ok["Zuora-Track-Id"] == "batch-42/run 7"
+    unauthorized = api.get("/v1/object/account/x", HTTP_ZUORA_TRACK_ID="t-1")
+    assert unauthorized.status_code == 401 and unauthorized["Zuora-Track-Id"] == "t-1"
+
+
+@pytest.mark.parametrize("track_id", ["a:b", "a;b", 'a"b', "a'b", "x" * 65, "caf\u00e9"])
+def test_invalid_track_id_is_400_before_any_work(api, tenant, ledger, track_id):
+    account, _ = ledger
+    response = api.post(
+        "/v1/object/account",
+        {"Name": "A", "Currency": "USD"},
+        format="json",
+        **_h(tenant, HTTP_ZUORA_TRACK_ID=track_id),
+    )
+    assert response.status_code == 400
+    assert response.json()["Errors"][0]["Code"] == "INVALID_VALUE"
+    assert [a.name for a in type(account).objects.for_tenant(tenant.ctx())] == ["Acme"]
+
+
+def test_401_body_is_zuoras(api):
+    response = api.get("/v1/object/invoice/abc", HTTP_AUTHORIZATION="Bearer nope")
+    assert response.status_code == 401
+    assert response.json() == {"message": "Authentication error"}
+
+
+@pytest.mark.parametrize(
+    "path", ["invoice/{}", "payment/{}", "invoice-payment/{}", "refund/{}", "account/{}"]
+)
+@pytest.mark.parametrize("object_id", ["0" * 32, "not-an-id"])
+def test_unknown_ids_are_404(api, tenant, path, object_id):
+    response = _get(api, tenant, path.format(object_id))
+    assert response.status_code == 404
+    assert response.json()["Errors"][0]["Code"] == "INVALID_ID"
+
+
+def test_unknown_route_is_404_in_zuoras_envelope(api, tenant):
+    response = _get(api, tenant, "subscription/123")
+    assert response.status_code == 404 and response.json()["Success"] is False
+
+
+def test_malformed_json_and_non_object_bodies_are_400(api, tenant):
+    broken = api.post("/v1/object/account", "{oops", content_type="application/json", **_h(tenant))
+    assert _errors(broken)[0][0] == "INVALID_VALUE"
+    array = api.post("/v1/object/account", "[1]", content_type="application/json", **_h(tenant))
+    assert _errors(array) == [("INVALID_VALUE", "the request body must be a JSON object")]
+
+
+# --- entities and tenants ---------------------------------------------------------------------------------------
+
+
+def test_a_multi_entity_token_must_name_its_entity(api, db):
+    tenant = make_tenant(entities=2)
+    first, second = tenant.entity_ids
+    account = tenant.account(entity_id=second)
+    unnamed = _get(api, tenant, f"account/{account.id.hex}")
+    assert unnamed.status_code == 400
+    assert "Zuora-Entity-Ids" in unnamed.json()["Errors"][0]["Message"]
+    assert _get(api, tenant, f"account/{account.id.hex}", HTTP_ZUORA_ENTITY_IDS=second.hex).status_code == 200
+    # Objects outside the selected entity do not exist for the request.
+    assert _get(api, tenant, f"account/{account.id.hex}", HTTP_ZUORA_ENTITY_IDS=first.hex).status_code == 404
+    created = _post(api, tenant, "account", {"Name": "B", "Currency": "USD"}, HTTP_ZUORA_ENTITY_IDS=first.hex)
+    assert _get(api, tenant, f"account/{_ok_id(created)}", HTTP_ZUORA_ENTITY_IDS=first.hex).status_code == 200
+
+
+def test_an_entity_of_another_business_is_403(api, tenant, other_tenant):
+    response = _get(api, tenant, "account/x", HTTP_ZUORA_ENTITY_IDS=other_tenant.entity_ids[0].hex)
+    assert response.status_code == 403
+
+
+def test_another_tenants_objects_do_not_exist(api, tenant, other_tenant):
+    account = other_tenant.account()
+    invoice = other_tenant.invoice("100", account=account)
+    payment = other_tenant.payment("100", account=account)
+    application = services.payment_apply(
+        ctx=other_tenant.ctx(), invoice_id=invoice.id, payment_id=payment.id, amount=D("10")
+    )
+    refund = services.refund_create(ctx=other_tenant.ctx(), payment_id=payment.id, amount=D("1"))
+    for path in (
+        f"account/{account.id.hex}",
+        f"invoice/{invoice.id.hex}",
+        f"payment/{payment.id.hex}",
+        f"invoice-payment/{application.id.hex}",
+        f"refund/{refund.id.hex}",
+    ):
+        assert _get(api, tenant, path).status_code == 404, path
+    put = api.put(
+        f"/v1/object/invoice-payment/{application.id.hex}", {"Amount": 5}, format="json", **_h(tenant)
+    )
+    assert put.status_code == 404
+    mine = tenant.payment("100", account=tenant.account())
+    for body, field in (
+        ({"Amount": 5, "InvoiceId": invoice.id.hex, "PaymentId": mine.id.hex}, "InvoiceId"),
+        ({"Amount": 5, "InvoiceId": invoice.id.hex, "PaymentId": payment.id.hex}, "PaymentId"),
+    ):
+        assert _errors(_post(api, tenant, "invoice-payment", body))[0][0] == "INVALID_ID"
+    refund_theirs = _post(
+        api, tenant, "refund", {"PaymentId": payment.id.hex, "Amount": 1, "Type": "External"}
+    )
+    assert _errors(refund_theirs)[0][0] == "INVALID_ID"
+    pay_theirs = _post(
+        api,
+        tenant,
+        "payment",
+        {"AccountId": account.id.hex, "Amount": 1, "EffectiveDate": "2026-01-01", "Type": "External"},
+    )
+    assert _errors(pay_theirs)[0][0] == "INVALID_ID"
+    application.refresh_from_db()
+    assert application.amount == D("10")
