@@ -15,9 +15,9 @@ def _has_unknown_fields(serializer: serializers.Serializer, data: dict) -> bool:
             values = value if isinstance(value, list) else []
         else:
             values = [value]
-        if isinstance(field, serializers.Serializer):
-            if any(isinstance(v, dict) and _has_unknown_fields(field, v) for v in values):
-                return True
+        nested = isinstance(field, serializers.Serializer)
+        if nested and any(isinstance(v, dict) and _has_unknown_fields(field, v) for v in values):
+            return True
     return False
 
 
