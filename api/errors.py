@@ -11,7 +11,11 @@ from tenants import errors as app
 logger = logging.getLogger(__name__)
 
 
-class MissingHeader(drf.APIException):
+class RequestRefused(drf.APIException):
+    """Refused before any work: such answers are never saved against an Idempotency-Key (a retry is safe)."""
+
+
+class MissingHeader(RequestRefused):
     """A header the dialect requires (DayZero's x-business-id) is absent."""
 
     status_code = 422
@@ -66,6 +70,7 @@ class ErrorRenderer:
                 headers["WWW-Authenticate"] = exc.auth_header
             if isinstance(exc, drf.Throttled) and exc.wait is not None:
                 headers["Retry-After"] = str(int(exc.wait) + 1)
+            headers.update(getattr(exc, "extra_headers", {}))
             return Response(self.body(status, str(exc.detail), exc), status=status, headers=headers)
         return None
 

@@ -1,17 +1,41 @@
-"""The base view every dialect inherits: authentication, scopes and the tenant, resolved once."""
+"""The base view every dialect inherits: authentication, scopes, the tenant, rate limits and
+Idempotency-Key, all resolved once, before any handler runs."""
 
 from typing import ClassVar, final
 
-from rest_framework.exceptions import NotAuthenticated
+from django.db import transaction
+from rest_framework import exceptions as drf
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.views import APIView
 
-from api.errors import ErrorRenderer, MissingHeader
+from api import idempotency, throttling
+from api.errors import ErrorRenderer, MissingHeader, RequestRefused
 from tenants.auth import BasicClientAuthentication, BearerTokenAuthentication
 from tenants.context import TenantContext
-from tenants.errors import Forbidden
+from tenants.errors import EntityRequired, Forbidden
 from tenants.models import SCOPE_READ, SCOPE_WRITE
 from tenants.services import tenant_context_resolve
+
+# Answers given before any work: never saved against an Idempotency-Key.
+REFUSED_BEFORE_WORK = (
+    drf.ValidationError,
+    drf.ParseError,
+    drf.NotAuthenticated,
+    drf.AuthenticationFailed,
+    drf.Throttled,
+    drf.PermissionDenied,
+    drf.UnsupportedMediaType,
+    drf.MethodNotAllowed,
+    RequestRefused,
+    Forbidden,
+    EntityRequired,
+)
+
+
+class RateLimited(drf.Throttled):
+    def __init__(self, verdict: throttling.Verdict):
+        super().__init__(wait=verdict.reset_seconds)
+        self.extra_headers = throttling.headers(verdict)
 
 
 class TenantAPIView(APIView):
@@ -24,23 +48,40 @@ class TenantAPIView(APIView):
     # Zuora: a token holding several entities must name one (Zuora-Entity-Ids) on every request.
     entity_header_required_when_several: ClassVar[bool] = False
     tenant: TenantContext
+    _idempotency_claim = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if "initial" in cls.__dict__:
-            raise TypeError(
-                f"{cls.__name__} may not override initial(): tenant resolution happens in one place"
-            )
+        for step in ("initial", "dispatch"):
+            if step in cls.__dict__:
+                raise TypeError(
+                    f"{cls.__name__} may not override {step}(): the tenant is resolved in one place"
+                )
+
+    @final
+    def dispatch(self, request, *args, **kwargs):
+        if request.method not in idempotency.IDEMPOTENT_METHODS or "Idempotency-Key" not in request.headers:
+            return super().dispatch(request, *args, **kwargs)
+        # The key's row and the work commit in one transaction (see api/idempotency.py).
+        with transaction.atomic():
+            response = super().dispatch(request, *args, **kwargs)
+            if self._idempotency_claim is not None:
+                save = not getattr(response, "refused_before_work", False)
+                idempotency.complete(self._idempotency_claim, response, save=save)
+        return response
 
     @final
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         principal = request.user
         if principal is None:
-            raise NotAuthenticated("authentication required")
+            raise drf.NotAuthenticated("authentication required")
         needed = SCOPE_READ if request.method in SAFE_METHODS else SCOPE_WRITE
         if needed not in principal.scopes:
             raise Forbidden(f"this credential lacks the {needed} scope", code="scope")
+        verdict = throttling.hit("api", principal.client.client_id, _rate())
+        if verdict is not None and not verdict.allowed:
+            raise RateLimited(verdict)
         business_header = request.headers.get("x-business-id")
         if business_header is None and self.business_header_required:
             raise MissingHeader("x-business-id")
@@ -53,6 +94,17 @@ class TenantAPIView(APIView):
         )
         if self.entity_header_required_when_several:
             self.tenant.entity_for_creation()
+        if request.method in idempotency.IDEMPOTENT_METHODS and "Idempotency-Key" in request.headers:
+            self._idempotency_claim = idempotency.claim(
+                request=request, client=principal.client, business_id=self.tenant.business_id
+            )
+
+    def handle_exception(self, exc):
+        if isinstance(exc, idempotency.Replay):
+            return exc.response
+        response = super().handle_exception(exc)
+        response.refused_before_work = isinstance(exc, REFUSED_BEFORE_WORK)
+        return response
 
     def get_exception_handler(self):
         return self.errors.handle
@@ -60,3 +112,9 @@ class TenantAPIView(APIView):
     def get_authenticate_header(self, request):
         # A 401 stays a 401 (DRF would turn it into 403 without a WWW-Authenticate header).
         return 'Bearer realm="api"'
+
+
+def _rate() -> str:
+    from django.conf import settings
+
+    return settings.API_RATE_LIMIT

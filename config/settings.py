@@ -12,6 +12,15 @@ DEBUG = env.bool("DEBUG", default=True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="40/s")
+# The token endpoint is limited per client IP.
+TOKEN_RATE_LIMIT = env.str("TOKEN_RATE_LIMIT", default="20/s")
+# Idempotency-Key: responses are replayed for this long; a duplicate waits this long for the first.
+IDEMPOTENCY_TTL_SECONDS = env.int("IDEMPOTENCY_TTL_SECONDS", default=24 * 3600)
+IDEMPOTENCY_WAIT_SECONDS = env.int("IDEMPOTENCY_WAIT_SECONDS", default=10)
+# Request bodies: at most this many bytes as sent, and as inflated from gzip.
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=1024 * 1024)
+REQUEST_MAX_INFLATED_BYTES = env.int("REQUEST_MAX_INFLATED_BYTES", default=1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_INFLATED_BYTES
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -34,6 +43,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "api.middleware.RequestIdMiddleware",
     "api.zuora.middleware.ZuoraTrackIdMiddleware",
+    "api.middleware.GZipResponseMiddleware",
+    "api.middleware.RequestBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -130,6 +141,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-side-effects": {"task": "payments.tasks.sweep_side_effects", "schedule": 30.0},
+    "purge-idempotency-keys": {"task": "api.tasks.purge_idempotency_keys", "schedule": 3600.0},
 }
 # Receipts and link cancellations still pending after this long are re-queued by the sweep.
 SIDE_EFFECT_SWEEP_AFTER_SECONDS = env.int("SIDE_EFFECT_SWEEP_AFTER_SECONDS", default=60)

@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api.health import healthz, readyz
-from tenants.views import TokenView
+from api.oauth import TokenView
 
 urlpatterns = [
     path("admin/", admin.site.urls),

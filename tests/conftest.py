@@ -12,6 +12,13 @@ from tests.factories import make_tenant
 
 
 @pytest.fixture(autouse=True)
+def no_rate_limits(settings):
+    """Rate limits are off unless a test turns them on (tests/api/test_http_edge.py does)."""
+    settings.API_RATE_LIMIT = "0"
+    settings.TOKEN_RATE_LIMIT = "0"
+
+
+@pytest.fixture(autouse=True)
 def celery_eager():
     """Tasks run in-process unless a test asks for a real worker (see tests needing `redis_url`)."""
     previous = celery_app.conf.task_always_eager

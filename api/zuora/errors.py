@@ -1,13 +1,12 @@
 """Zuora's envelopes: `{"Success": false, "Errors": [{"Code", "Message"}]}`, and 401 `{"message": "Authentication error"}`."""
 
-from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
 from api import errors
 from tenants import errors as app
 
 
-class UnrecognisedFields(drf.APIException):
+class UnrecognisedFields(errors.RequestRefused):
     """rejectUnknownFields=true and the body holds a field the operation does not know."""
 
     status_code = 400

@@ -1,9 +1,13 @@
 import hashlib
 import json
 
+from django.conf import settings
+from django.http import JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.views import TokenView as DotTokenView
+
+from api import throttling
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -15,6 +19,11 @@ class TokenView(DotTokenView):
     """
 
     def post(self, request, *args, **kwargs):
+        # Limited per client IP: the endpoint is reachable before any credential is known to be good.
+        verdict = throttling.hit("token", request.META.get("REMOTE_ADDR", ""), settings.TOKEN_RATE_LIMIT)
+        if verdict is not None and not verdict.allowed:
+            body = {"error": "rate_limited", "error_description": "too many token requests; retry later"}
+            return JsonResponse(body, status=429, headers=throttling.headers(verdict))
         response = super().post(request, *args, **kwargs)
         if response.status_code == 200:
             body = json.loads(response.content)

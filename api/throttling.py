@@ -1,0 +1,72 @@
+"""Rate limits shared by every web process: a moving window per key, kept in Redis by `limits`' atomic
+Lua scripts (in process memory when REDIS_URL is unset). A Redis outage lets requests through: the
+limiter protects the service, it must not take it down."""
+
+import logging
+import math
+import re
+import time
+from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings
+from limits import RateLimitItem, parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+logger = logging.getLogger(__name__)
+_UNITS = {"s": "second", "sec": "second", "m": "minute", "min": "minute", "h": "hour", "d": "day"}
+
+
+def parse_rate(text: str) -> RateLimitItem | None:
+    """`40/s`, `100/minute`...; `0` means no limit."""
+    text = text.strip()
+    if text in ("", "0"):
+        return None
+    match = re.fullmatch(r"(\d+)\s*/\s*([a-z]+)", text)
+    if not match:
+        raise ValueError(f"not a rate: {text!r} (expected like 40/s)")
+    amount, unit = match.groups()
+    return None if int(amount) == 0 else parse(f"{amount}/{_UNITS.get(unit, unit)}")
+
+
+@cache
+def _limiter(url: str) -> MovingWindowRateLimiter:
+    if url:
+        storage = storage_from_string(url, socket_connect_timeout=0.2, socket_timeout=0.2)
+    else:
+        storage = storage_from_string("memory://")
+    return MovingWindowRateLimiter(storage)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_seconds: int
+
+
+def hit(scope: str, key: str, rate: str) -> Verdict | None:
+    """Counts one request of `key` against `rate`; None when there is no limit (or Redis is down)."""
+    item = parse_rate(rate)
+    if item is None:
+        return None
+    limiter = _limiter(settings.REDIS_URL)
+    try:
+        allowed = limiter.hit(item, scope, key)
+        stats = limiter.get_window_stats(item, scope, key)
+    except Exception:  # any storage failure: fail open, loudly
+        logger.warning("rate limiter unavailable; letting %s %s through", scope, key, exc_info=True)
+        return None
+    reset = max(1, math.ceil(stats.reset_time - time.time()))
+    return Verdict(allowed, item.amount, stats.remaining, reset)
+
+
+def headers(verdict: Verdict) -> dict[str, str]:
+    return {
+        "Retry-After": str(verdict.reset_seconds),
+        "RateLimit-Limit": str(verdict.limit),
+        "RateLimit-Remaining": str(verdict.remaining),
+        "RateLimit-Reset": str(verdict.reset_seconds),
+    }

@@ -1,0 +1,319 @@
+"""Idempotency-Key, gzip both ways, rate limits and size limits, across the dialects."""
+
+import gzip
+import json
+import random
+import threading
+import time
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from api.models import IdempotencyKey
+from api.tasks import purge_idempotency_keys
+from payments.models import InvoicePayment, Payment
+from tests.factories import make_tenant
+
+D = Decimal
+
+
+def _zuora_apply(client, tenant, invoice, payment, amount=10, key=None, **extra):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {tenant.token}", **extra}
+    if key is not None:
+        headers["HTTP_IDEMPOTENCY_KEY"] = key
+    body = {"Amount": amount, "InvoiceId": invoice.id.hex, "PaymentId": payment.id.hex}
+    return client.post(
+        "/v1/object/invoice-payment", json.dumps(body), content_type="application/json", **headers
+    )
+
+
+def _dayzero_account(client, tenant, key, name="Acme"):
+    return client.post(
+        "/api/v1/accounts",
+        {"name": name, "currency": "USD"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+        **_dz(tenant),
+    )
+
+
+def _dz(tenant):
+    return {"HTTP_AUTHORIZATION": f"Bearer {tenant.token}", "HTTP_X_BUSINESS_ID": str(tenant.business_id)}
+
+
+@pytest.fixture
+def setup(db):
+    tenant = make_tenant()
+    account = tenant.account()
+    return tenant, tenant.invoice("100", account=account), tenant.payment("100", account=account)
+
+
+# --- Idempotency-Key ------------------------------------------------------------------------------------
+
+
+def test_sequential_replay_executes_once_and_answers_byte_for_byte(api, setup):
+    tenant, invoice, payment = setup
+    responses = [_zuora_apply(api, tenant, invoice, payment, key="pay-1") for _ in range(10)]
+    assert {r.status_code for r in responses} == {200}
+    assert len({r.content for r in responses}) == 1
+    assert [r.get("Idempotent-Replayed") for r in responses] == [None] + ["true"] * 9
+    assert InvoicePayment.objects.for_tenant(tenant.ctx()).count() == 1
+    assert IdempotencyKey.objects.unscoped().filter(key="pay-1").count() == 1
+    invoice.refresh_from_db()
+    assert invoice.payment_amount == D("10")
+
+
+def test_an_error_after_work_began_is_saved_and_replayed(api, setup):
+    tenant, invoice, payment = setup
+    first = _zuora_apply(api, tenant, invoice, payment, amount=500, key="too-much")
+    assert first.status_code == 400
+    again = _zuora_apply(api, tenant, invoice, payment, amount=500, key="too-much")
+    assert (again.status_code, again.content) == (400, first.content)
+    assert again["Idempotent-Replayed"] == "true"
+
+
+def test_validation_failures_before_work_are_not_saved(api, setup):
+    tenant, invoice, payment = setup
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {tenant.token}", "HTTP_IDEMPOTENCY_KEY": "retry-me"}
+    broken = api.post("/v1/object/invoice-payment", "{", content_type="application/json", **headers)
+    missing = api.post("/v1/object/invoice-payment", {"Amount": 5}, format="json", **headers)
+    assert (broken.status_code, missing.status_code) == (400, 400)
+    assert not IdempotencyKey.objects.unscoped().filter(key="retry-me").exists()
+    assert _zuora_apply(api, tenant, invoice, payment, key="retry-me").status_code == 200
+
+
+def test_401_and_429_are_not_saved(api, setup, settings):
+    tenant, invoice, payment = setup
+    bad = _zuora_apply(api, tenant, invoice, payment, key="k", HTTP_AUTHORIZATION="Bearer wrong")
+    assert bad.status_code == 401
+    assert _zuora_apply(api, tenant, invoice, payment, key="k").status_code == 200
+
+
+@pytest.mark.parametrize("key", ["x" * 256, "caf\u00e9", "tab\there", ""])
+def test_a_malformed_key_is_400_before_any_work(api, setup, key):
+    tenant, invoice, payment = setup
+    response = _zuora_apply(api, tenant, invoice, payment, key=key)
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()["Errors"][0]["Message"]
+    assert not InvoicePayment.objects.for_tenant(tenant.ctx()).exists()
+
+
+def test_the_longest_key_is_accepted(api, setup):
+    tenant, invoice, payment = setup
+    assert _zuora_apply(api, tenant, invoice, payment, key="k" * 255).status_code == 200
+
+
+def test_same_key_with_another_body_or_path_is_422_in_each_dialect(api, setup):
+    tenant, invoice, payment = setup
+    assert _zuora_apply(api, tenant, invoice, payment, amount=10, key="same").status_code == 200
+    other_body = _zuora_apply(api, tenant, invoice, payment, amount=11, key="same")
+    assert other_body.status_code == 422
+    assert other_body.json()["Success"] is False
+    other_path = _dayzero_account(api, tenant, "same")
+    assert other_path.status_code == 422
+    assert "another method, path or body" in other_path.json()["detail"]
+    assert InvoicePayment.objects.for_tenant(tenant.ctx()).count() == 1
+
+
+def test_two_clients_with_one_key_never_share_a_response(api, db):
+    first, second = make_tenant(), make_tenant()
+    a = _dayzero_account(api, first, "shared-key", name="First")
+    b = _dayzero_account(api, second, "shared-key", name="Second")
+    assert (a.status_code, b.status_code) == (201, 201)
+    assert a.json()["name"] == "First" and b.json()["name"] == "Second"
+    assert IdempotencyKey.objects.unscoped().filter(key="shared-key").count() == 2
+
+
+def test_an_expired_key_runs_again_and_the_purge_removes_old_keys(api, setup, settings):
+    tenant, invoice, payment = setup
+    assert _zuora_apply(api, tenant, invoice, payment, key="old").status_code == 200
+    day_ago = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_TTL_SECONDS + 1)
+    IdempotencyKey.objects.unscoped().filter(key="old").update(created_at=day_ago)
+    again = _zuora_apply(api, tenant, invoice, payment, key="old")
+    assert again.status_code == 200 and again.get("Idempotent-Replayed") is None
+    assert InvoicePayment.objects.for_tenant(tenant.ctx()).count() == 2
+    IdempotencyKey.objects.unscoped().filter(key="old").update(created_at=day_ago)
+    assert purge_idempotency_keys() == 1
+    assert not IdempotencyKey.objects.unscoped().exists()
+
+
+def test_get_ignores_the_header(api, setup):
+    tenant, invoice, _ = setup
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {tenant.token}", "HTTP_IDEMPOTENCY_KEY": "whatever"}
+    assert api.get(f"/v1/object/invoice/{invoice.id.hex}", **headers).status_code == 200
+    assert not IdempotencyKey.objects.unscoped().exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_requests_with_one_key_execute_once():
+    tenant = make_tenant()
+    account = tenant.account()
+    invoice, payment = tenant.invoice("100", account=account), tenant.payment("100", account=account)
+    barrier = threading.Barrier(20)
+
+    def send(_):
+        barrier.wait()
+        try:
+            return _zuora_apply(APIClient(), tenant, invoice, payment, key="burst")
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        responses = list(pool.map(send, range(20)))
+    assert {r.status_code for r in responses} == {200}
+    assert len({r.content for r in responses}) == 1
+    assert InvoicePayment.objects.for_tenant(tenant.ctx()).count() == 1
+    assert Payment.objects.for_tenant(tenant.ctx()).get().allocated_amount == D("10")
+
+
+# --- gzip and sizes -------------------------------------------------------------------------------------
+
+
+def test_a_gzipped_request_is_inflated(api, setup):
+    tenant, invoice, payment = setup
+    body = gzip.compress(
+        json.dumps({"Amount": 10, "InvoiceId": invoice.id.hex, "PaymentId": payment.id.hex}).encode()
+    )
+    response = api.post(
+        "/v1/object/invoice-payment",
+        body,
+        content_type="application/json",
+        HTTP_CONTENT_ENCODING="gzip",
+        HTTP_AUTHORIZATION=f"Bearer {tenant.token}",
+    )
+    assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding", "status"),
+    [
+        (b"\x1f\x8b\x08\x00garbage", "gzip", 400),
+        (gzip.compress(b'{"Amount": 1}')[:-6], "gzip", 400),
+        (b"{}", "br", 415),
+        (b"{}", "deflate", 415),
+    ],
+)
+def test_bad_encodings_are_refused_in_the_dialect_envelope(api, tenant, body, encoding, status):
+    response = api.post(
+        "/v1/object/account",
+        body,
+        content_type="application/json",
+        HTTP_CONTENT_ENCODING=encoding,
+        HTTP_AUTHORIZATION=f"Bearer {tenant.token}",
+    )
+    assert response.status_code == status
+    assert response.json()["Success"] is False
+    dz = api.post(
+        "/api/v1/accounts",
+        body,
+        content_type="application/json",
+        HTTP_CONTENT_ENCODING=encoding,
+        **_dz(tenant),
+    )
+    assert dz.status_code == status and "detail" in dz.json()
+
+
+def _gzip_bomb() -> bytes:
+    """About 1 MB of gzip that inflates to 1 GiB of zeros, built without holding 1 GiB in memory."""
+    deflater = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    zeros = bytes(1024 * 1024)
+    return b"".join(deflater.compress(zeros) for _ in range(1024)) + deflater.flush()
+
+
+def test_a_gzip_bomb_is_413_fast_and_without_memory_growth(api, tenant):
+    import tracemalloc
+
+    bomb = _gzip_bomb()
+    assert len(bomb) < 1.1 * 1024 * 1024
+    tracemalloc.start()
+    started = time.monotonic()
+    response = api.post(
+        "/v1/object/account",
+        bomb,
+        content_type="application/json",
+        HTTP_CONTENT_ENCODING="gzip",
+        HTTP_AUTHORIZATION=f"Bearer {tenant.token}",
+    )
+    elapsed = time.monotonic() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(
+        f"gzip bomb of {len(bomb)} bytes refused in {elapsed * 1000:.0f} ms, peak allocation {peak / 1e6:.1f} MB"
+    )
+    assert response.status_code == 413
+    assert elapsed < 1.0, f"{elapsed:.2f}s"
+    assert peak < 16 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB while refusing the bomb"
+
+
+def test_a_body_over_one_mebibyte_as_sent_is_413(api, tenant):
+    big = b'{"Name": "' + b"x" * (1024 * 1024) + b'"}'
+    response = api.post(
+        "/v1/object/account",
+        big,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {tenant.token}",
+    )
+    assert response.status_code == 413
+
+
+def test_large_responses_are_gzipped_and_small_ones_not(api, tenant):
+    for _ in range(8):
+        tenant.account()
+    big = api.get("/api/v1/accounts", HTTP_ACCEPT_ENCODING="gzip", **_dz(tenant))
+    assert big["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in big["Vary"]
+    assert len(json.loads(gzip.decompress(big.content))["items"]) == 8
+    small = api.get(f"/api/v1/accounts/{tenant.account().id}", HTTP_ACCEPT_ENCODING="gzip", **_dz(tenant))
+    assert not small.has_header("Content-Encoding") and "Accept-Encoding" in small["Vary"]
+    plain = api.get("/api/v1/accounts", **_dz(tenant))
+    assert not plain.has_header("Content-Encoding")
+
+
+# --- rate limits ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_burst_at_twice_the_limit_gets_429s_in_the_dialect_envelope(api, redis_url, settings):
+    settings.API_RATE_LIMIT = "10/s"
+    tenant = make_tenant()
+    responses = [
+        api.get(f"/v1/object/account/{'0' * 32}", HTTP_AUTHORIZATION=f"Bearer {tenant.token}")
+        for _ in range(20)
+    ]
+    statuses = [r.status_code for r in responses]
+    assert statuses.count(404) == 10 and statuses.count(429) == 10
+    refused = responses[-1]
+    assert refused.json()["Errors"][0]["Code"] == "REQUEST_EXCEEDED_RATE"
+    assert int(refused["Retry-After"]) >= 1
+    assert refused["RateLimit-Limit"] == "10" and refused["RateLimit-Remaining"] == "0"
+    # Another client has its own budget.
+    other = make_tenant()
+    assert api.get("/api/v1/accounts", **_dz(other)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_token_endpoint_is_limited_per_ip(api, redis_url, settings):
+    settings.TOKEN_RATE_LIMIT = "3/minute"
+    tenant = make_tenant()
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": tenant.client.client_id,
+        "client_secret": tenant.provisioned.client_secret,
+    }
+    ip, other_ip = (
+        f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(256)}" for _ in range(2)
+    )
+    statuses = [api.post("/oauth/token", form, REMOTE_ADDR=ip).status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+    assert api.post("/oauth/token", form, REMOTE_ADDR=other_ip).status_code == 200
+
+
+def test_zero_turns_rate_limiting_off(api, tenant, settings):
+    settings.API_RATE_LIMIT = "0"
+    assert all(api.get("/api/v1/accounts", **_dz(tenant)).status_code == 200 for _ in range(50))
