@@ -6,6 +6,8 @@ from django.conf import settings
 from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import patch_vary_headers
 
+from api import observability
+
 
 def _valid_request_id(value: str | None) -> str | None:
     if not value or len(value) > 64:
@@ -27,7 +29,11 @@ class RequestIdMiddleware:
 
     def __call__(self, request):
         request.request_id = _valid_request_id(request.headers.get("x-request-id")) or str(uuid.uuid4())
-        response = self.get_response(request)
+        token = observability.bind(request_id=request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            observability.unbind(token)
         response["x-request-id"] = request.request_id
         return response
 

@@ -8,7 +8,7 @@ from rest_framework import exceptions as drf
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.views import APIView
 
-from api import idempotency, throttling
+from api import idempotency, observability, throttling
 from api.errors import ErrorRenderer, MissingHeader, RequestRefused
 from tenants.auth import BasicClientAuthentication, BearerTokenAuthentication
 from tenants.context import TenantContext
@@ -79,6 +79,9 @@ class TenantAPIView(APIView):
         needed = SCOPE_READ if request.method in SAFE_METHODS else SCOPE_WRITE
         if needed not in principal.scopes:
             raise Forbidden(f"this credential lacks the {needed} scope", code="scope")
+        observability.bind(
+            client_id=principal.client.client_id, business_id=str(principal.client.business_id)
+        )
         verdict = throttling.hit("api", principal.client.client_id, _rate())
         if verdict is not None and not verdict.allowed:
             raise RateLimited(verdict)

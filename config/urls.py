@@ -4,12 +4,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api.health import healthz, readyz
 from api.oauth import TokenView
+from api.observability import metrics
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("oauth/token", TokenView.as_view(), name="oauth-token"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include("api.dayzero.urls")),
