@@ -56,8 +56,8 @@ def hit(scope: str, key: str, rate: str) -> Verdict | None:
     try:
         allowed = limiter.hit(item, scope, key)
         stats = limiter.get_window_stats(item, scope, key)
-    except Exception:  # any storage failure: fail open, loudly
-        logger.warning("rate limiter unavailable; letting %s %s through", scope, key, exc_info=True)
+    except Exception as exc:  # any storage failure: fail open, loudly
+        logger.warning("rate limiter unavailable, letting %s %s through: %s", scope, key, exc)
         return None
     reset = max(1, math.ceil(stats.reset_time - time.time()))
     return Verdict(allowed, item.amount, stats.remaining, reset)

@@ -47,7 +47,7 @@ def enqueue_on_commit(task, *args) -> None:
     def publish():
         try:
             task.apply_async(args=args)
-        except Exception:  # any broker failure: kombu, redis, socket errors
-            logger.warning("could not queue %s%s; the sweep will retry", task.name, args, exc_info=True)
+        except Exception as exc:  # any broker failure: kombu, redis, socket errors
+            logger.warning("could not queue %s%s, the sweep will retry: %s", task.name, args, exc)
 
     transaction.on_commit(publish)

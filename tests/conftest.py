@@ -1,5 +1,4 @@
 import os
-import socket
 import threading
 from email import message_from_bytes, policy
 
@@ -9,6 +8,7 @@ from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
 from tests.factories import make_tenant
+from tests.servers import free_port
 
 
 @pytest.fixture(autouse=True)
@@ -49,12 +49,6 @@ def redis_url():
     if not url:
         pytest.skip("REDIS_URL is unset: this test needs a real Redis server")
     return url
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class _Inbox:

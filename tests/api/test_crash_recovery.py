@@ -4,25 +4,20 @@ produces exactly one payment. Runs the real service under gunicorn against the t
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.db import connection
 
 from api.models import IdempotencyKey
 from payments.models import InvoicePayment
-from tests.conftest import free_port
 from tests.factories import make_tenant
+from tests.servers import gunicorn, worker_pids
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ROOT = Path(__file__).resolve().parents[2]
 
 PAUSE = """
 CREATE FUNCTION test_pause_idempotency_completion() RETURNS trigger AS $$
@@ -36,52 +31,10 @@ DROP FUNCTION IF EXISTS test_pause_idempotency_completion();
 """
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    host = db["HOST"] or "127.0.0.1"
-    location = quote(host, safe="") if host.startswith("/") else f"{host}:{db['PORT'] or 5432}"
-    return f"postgres://{db['USER']}@{location}/{db['NAME']}"
-
-
 @pytest.fixture
 def server():
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "DEBUG": "false",
-        "API_RATE_LIMIT": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECRET_KEY": "crash-test",
-    }
-    master = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--timeout",
-            "30",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield master, base
-    master.terminate()
-    master.wait(10)
+    with gunicorn() as running:
+        yield running
 
 
 def _post(base, tenant, body, key):
@@ -111,11 +64,6 @@ def _paused_backend():
     return row[0] if row else None
 
 
-def _worker_pids(master) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True, text=True).stdout
-    return [int(pid) for pid in out.split()]
-
-
 def test_a_worker_killed_after_the_work_then_a_retry_makes_exactly_one_payment(server):
     master, base = server
     tenant = make_tenant()
@@ -140,7 +88,7 @@ def test_a_worker_killed_after_the_work_then_a_retry_makes_exactly_one_payment(s
             assert time.monotonic() < deadline, "the request never reached the end of its work"
             time.sleep(0.05)
         # The payment is applied inside the worker's open transaction; kill the worker before it answers.
-        for pid in _worker_pids(master):
+        for pid in worker_pids(master):
             os.kill(pid, signal.SIGKILL)
         while _paused_backend() == backend:
             time.sleep(0.1)
@@ -152,7 +100,7 @@ def test_a_worker_killed_after_the_work_then_a_retry_makes_exactly_one_payment(s
     assert not InvoicePayment.objects.for_tenant(tenant.ctx()).exists()
     assert not IdempotencyKey.objects.unscoped().filter(key="crash-1").exists()
     deadline = time.monotonic() + 15
-    while not _worker_pids(master):  # gunicorn's master starts a new worker
+    while not worker_pids(master):  # gunicorn's master starts a new worker
         assert time.monotonic() < deadline
         time.sleep(0.1)
     retried = _post(base, tenant, body, "crash-1")

@@ -71,7 +71,7 @@ def test_no_receipt_when_the_transaction_rolls_back(tenant, smtp, django_capture
 def test_smtp_failure_keeps_the_receipt_pending_with_its_error(
     tenant, settings, django_capture_on_commit_callbacks
 ):
-    from tests.conftest import free_port
+    from tests.servers import free_port
 
     settings.MAILERS = {
         "default": {
@@ -93,7 +93,7 @@ def test_broker_down_at_commit_time_delays_but_never_loses_a_receipt(
     tenant, smtp, django_capture_on_commit_callbacks
 ):
     """Publishing to a dead Redis fails fast and quietly; the sweep delivers the receipt later."""
-    from tests.conftest import free_port
+    from tests.servers import free_port
 
     invoice = tenant.invoice("100")
     payment = tenant.payment("100")

@@ -1,0 +1,139 @@
+"""Real processes for the tests that kill things: gunicorn serving the test database, redis-server on
+ports of their own. They never touch the shared PostgreSQL and Redis services beyond the test database."""
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while not (result := predicate()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(interval)
+    return result
+
+
+def database_url() -> str:
+    """The URL of the database this test process uses (the test database)."""
+    db = connection.settings_dict
+    host = db["HOST"] or "127.0.0.1"
+    location = quote(host, safe="") if host.startswith("/") else f"{host}:{db['PORT'] or 5432}"
+    return f"postgres://{db['USER']}@{location}/{db['NAME']}"
+
+
+@contextlib.contextmanager
+def gunicorn(**env):
+    """The service under gunicorn (one worker) against the test database; yields (master, base URL)."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DEBUG": "false",
+        "API_RATE_LIMIT": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECRET_KEY": "test-server",
+        **env,
+    }
+    master = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--timeout",
+            "30",
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def up():
+        try:
+            return urllib.request.urlopen(f"{base}/healthz", timeout=1).status == 200
+        except OSError:
+            return False
+
+    try:
+        wait_until(up, 20, "gunicorn to answer")
+        yield master, base
+    finally:
+        master.terminate()
+        master.wait(10)
+
+
+def worker_pids(master) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(master.pid)], capture_output=True, text=True).stdout
+    return [int(pid) for pid in out.split()]
+
+
+class RedisServer:
+    """A redis-server of the test's own, on a port of its own, that the test may stop and start."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.dir = tempfile.mkdtemp(prefix="test-redis-")
+        self.process = None
+
+    def start(self):
+        binary = shutil.which("redis-server")
+        assert binary, "redis-server is not installed"
+        self.process = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.dir,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_until(self._answers, 10, "redis-server to start")
+
+    def stop(self):
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(10)
+            self.process = None
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
