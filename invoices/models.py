@@ -116,3 +116,48 @@ class PaymentLink(TenantOwned):
 
     def __str__(self) -> str:
         return self.code
+
+
+class InvoiceNotice(TenantOwned):
+    """The email that sends an invoice and its payment link to the account.
+
+    A row first (pending), written in the transaction that sends the invoice; a Celery task queued on
+    commit delivers it, and the side-effect sweep re-queues it while it stays pending.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENT = "sent"
+        SKIPPED = "skipped"  # the account has no email address
+        CANCELED = "canceled"  # the link stopped being payable before the email went out
+        FAILED = "failed"  # gave up after MAX_ATTEMPTS
+
+    MAX_ATTEMPTS = 10
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="notices")
+    payment_link = models.ForeignKey(PaymentLink, on_delete=models.PROTECT, related_name="notices")
+    to_email = models.EmailField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "sent", "skipped", "canceled", "failed"]),
+                name="invoice_notice_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["business", "invoice"], name="invoice_notice_invoice"),
+            models.Index(
+                fields=["status", "updated_at"], condition=Q(status="pending"), name="invoice_notice_pending"
+            ),
+        ]

@@ -12,8 +12,9 @@ from django.utils import timezone
 from invoices.models import Invoice, PaymentLink
 from payments.money import amount_validate, currency_validate
 from tenants.context import TenantContext
-from tenants.errors import Conflict, Invalid
+from tenants.errors import Conflict, Invalid, NotFound
 from tenants.selectors import account_get
+from tenants.services import parse_uuid
 
 
 def _generated_number() -> str:
@@ -110,3 +111,32 @@ def payment_link_cancel(*, link_id: UUID) -> bool:
         link.cancel_requested_at = link.cancel_requested_at or now
         link.save(update_fields=["status", "canceled_at", "cancel_requested_at", "updated_at"])
         return True
+
+
+@transaction.atomic
+def invoice_details_update(
+    *,
+    ctx: TenantContext,
+    invoice_id: UUID | str,
+    due_date: date | None = None,
+    description: str | None = None,
+) -> Invoice:
+    """Changes the given details (None leaves one as it is) of an invoice that is not paid or void."""
+    key = invoice_id if isinstance(invoice_id, UUID) else parse_uuid(invoice_id)
+    invoice = Invoice.objects.for_tenant(ctx).select_for_update().filter(pk=key).first() if key else None
+    if invoice is None:
+        raise NotFound("invoice not found", field="invoice_id")
+    if invoice.status in (Invoice.Status.PAID, Invoice.Status.VOID):
+        raise Conflict(
+            f"the invoice is {invoice.status}; its details can no longer change",
+            field="invoice_id",
+            code="invoice_state",
+        )
+    if due_date is not None:
+        if invoice.invoice_date and due_date < invoice.invoice_date:
+            raise Invalid("the due date is before the invoice date", field="due_date")
+        invoice.due_date = due_date
+    if description is not None:
+        invoice.description = description
+    invoice.save(update_fields=["due_date", "description", "updated_at"])
+    return invoice

@@ -1,13 +1,17 @@
 """Reads of the ledger, always through a tenant context. Another tenant's row is NotFound."""
 
+from collections.abc import Collection
+from datetime import date
 from uuid import UUID
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
+from django.utils import timezone
 
 from invoices.models import Invoice
 from payments.models import InvoicePayment, LedgerEvent, Payment, Refund
 from tenants.context import TenantContext
 from tenants.errors import NotFound
+from tenants.selectors import account_get
 from tenants.services import parse_uuid
 
 
@@ -55,3 +59,49 @@ def refund_get(*, ctx: TenantContext, refund_id: UUID | str) -> Refund:
 def event_list(*, ctx: TenantContext, invoice_id: UUID | None = None) -> QuerySet[LedgerEvent]:
     events = LedgerEvent.objects.for_tenant(ctx)
     return events.filter(invoice_id=invoice_id) if invoice_id else events
+
+
+# An invoice is past due from the day after its due date; these two say so in SQL and in Python.
+def past_due(today: date) -> Q:
+    return Q(due_date__lt=today)
+
+
+def is_past_due(invoice: Invoice, today: date) -> bool:
+    return invoice.due_date is not None and invoice.due_date < today
+
+
+def _with_payments_and_links(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    # An invoice shows its applications (with their payment) and its link: three queries for any page.
+    return invoices.prefetch_related("applications__payment", "payment_links")
+
+
+def account_invoice_get(*, ctx: TenantContext, account_id: UUID | str, invoice_id: UUID | str) -> Invoice:
+    """One invoice of the account; an invoice of another account is as absent as a missing one."""
+    account = account_get(ctx=ctx, account_id=account_id)
+    pk = invoice_id if isinstance(invoice_id, UUID) else parse_uuid(invoice_id)
+    invoices = Invoice.objects.for_tenant(ctx).filter(account=account, pk=pk)
+    invoice = _with_payments_and_links(invoices).first() if pk else None
+    if invoice is None:
+        raise NotFound("invoice not found", field="invoice_id")
+    return invoice
+
+
+def account_invoice_list(
+    *,
+    ctx: TenantContext,
+    account_id: UUID | str,
+    statuses: Collection[str] | None = None,
+    overdue: bool | None = None,
+) -> QuerySet[Invoice]:
+    """The account's invoices, oldest first (so offset paging does not shift as new ones arrive).
+
+    `overdue` True keeps only invoices past their due date, False only those that are not.
+    """
+    account = account_get(ctx=ctx, account_id=account_id)
+    invoices = Invoice.objects.for_tenant(ctx).filter(account=account)
+    if statuses is not None:
+        invoices = invoices.filter(status__in=statuses)
+    if overdue is not None:
+        due = past_due(timezone.localdate())
+        invoices = invoices.filter(due) if overdue else invoices.exclude(due)
+    return _with_payments_and_links(invoices).order_by("created_at", "id")

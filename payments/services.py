@@ -18,8 +18,10 @@ from django.utils import timezone
 from config.celery import enqueue_on_commit
 from invoices import tasks as invoice_tasks
 from invoices.models import Invoice, PaymentLink
-from invoices.services import payment_link_open, payment_link_request_cancel
+from invoices.notices import invoice_notice_create
+from invoices.services import invoice_details_update, payment_link_open, payment_link_request_cancel
 from payments import tasks
+from payments.metrics import PAYMENTS_APPLIED
 from payments.models import InvoicePayment, LedgerEvent, Payment, Receipt, Refund, RefundLine
 from payments.money import ZERO, amount_validate, currency_validate
 from tenants.context import TenantContext
@@ -282,6 +284,7 @@ def payment_apply(
     _receipt_create(invoice, application)
     if payment.kind == Payment.Kind.EXTERNAL or invoice.status == Invoice.Status.PAID:
         _request_link_cancellation(ctx, invoice)
+    transaction.on_commit(PAYMENTS_APPLIED.inc)
     return application
 
 
@@ -597,7 +600,7 @@ def invoice_finalize(*, ctx: TenantContext, invoice_id: UUID | str) -> Invoice:
 
 @transaction.atomic
 def invoice_send(*, ctx: TenantContext, invoice_id: UUID | str) -> tuple[Invoice, PaymentLink]:
-    """Opens a draft if needed, gives it its single-use payment link and stamps it sent."""
+    """Opens a draft if needed, gives it its single-use payment link, stamps it sent and emails it."""
     invoice = _lock_invoice(ctx, invoice_id)
     if invoice.status == Invoice.Status.DRAFT:
         invoice.status = Invoice.Status.OPEN
@@ -611,6 +614,9 @@ def invoice_send(*, ctx: TenantContext, invoice_id: UUID | str) -> tuple[Invoice
     invoice.sent_at = timezone.now()
     _save(invoice)
     link = payment_link_open(invoice=invoice)
+    notice = invoice_notice_create(invoice=invoice, link=link)
+    if notice.status == notice.Status.PENDING:
+        enqueue_on_commit(invoice_tasks.send_invoice_notice, str(notice.pk))
     _event(
         ctx,
         LedgerEvent.Kind.INVOICE_SENT,
@@ -620,6 +626,29 @@ def invoice_send(*, ctx: TenantContext, invoice_id: UUID | str) -> tuple[Invoice
         after={**_numbers(invoice), "link": {"id": str(link.pk)}},
     )
     return invoice, link
+
+
+@transaction.atomic
+def invoice_update(
+    *,
+    ctx: TenantContext,
+    invoice_id: UUID | str,
+    status: str | None = None,
+    due_date: date | None = None,
+    description: str | None = None,
+) -> None:
+    """Moov's PATCH: details and a status change ("unpaid" sends, "canceled" voids) in one transaction.
+
+    Asking for the status the invoice has changes nothing, so a retried send emails no one twice; an open
+    invoice that was never sent is sent by "unpaid".
+    """
+    if due_date is not None or description is not None:
+        invoice_details_update(ctx=ctx, invoice_id=invoice_id, due_date=due_date, description=description)
+    invoice = _lock_invoice(ctx, invoice_id)
+    if status == "unpaid" and not (invoice.sent_at and invoice.status in Invoice.PAYABLE):
+        invoice_send(ctx=ctx, invoice_id=invoice.pk)
+    elif status == "canceled" and invoice.status != Invoice.Status.VOID:
+        invoice_void(ctx=ctx, invoice_id=invoice.pk)
 
 
 @transaction.atomic

@@ -14,13 +14,13 @@ def send_receipt(receipt_id: str) -> str:
 
 @shared_task
 def sweep_side_effects() -> dict:
-    """Re-queues receipts and link cancellations still pending a while after their commit.
+    """Re-queues receipts, link cancellations and invoice emails still pending a while after their commit.
 
     Their tasks were queued on commit; if the broker was down then, or a worker died, this is what
     delivers them. Each task is idempotent, so a re-queue of work already in flight does nothing twice.
     """
-    from invoices.models import PaymentLink
-    from invoices.tasks import cancel_payment_link
+    from invoices.models import InvoiceNotice, PaymentLink
+    from invoices.tasks import cancel_payment_link, send_invoice_notice
     from payments.models import Receipt
 
     cutoff = timezone.now() - timedelta(seconds=settings.SIDE_EFFECT_SWEEP_AFTER_SECONDS)
@@ -34,8 +34,15 @@ def sweep_side_effects() -> dict:
         .filter(status=PaymentLink.Status.ACTIVE, cancel_requested_at__lt=cutoff)
         .values_list("pk", flat=True)[:1000]
     )
+    notices = list(
+        InvoiceNotice.objects.unscoped()
+        .filter(status=InvoiceNotice.Status.PENDING, updated_at__lt=cutoff)
+        .values_list("pk", flat=True)[:1000]
+    )
     for pk in receipts:
         send_receipt.delay(str(pk))
     for pk in links:
         cancel_payment_link.delay(str(pk))
-    return {"receipts": len(receipts), "links": len(links)}
+    for pk in notices:
+        send_invoice_notice.delay(str(pk))
+    return {"receipts": len(receipts), "links": len(links), "notices": len(notices)}

@@ -120,7 +120,7 @@ def test_broker_down_at_commit_time_delays_but_never_loses_a_receipt(
     assert receipt.status == "pending" and smtp.messages == [] and not link_pending
     # A minute later the beat's sweep finds it and the (now reachable) broker delivers it.
     Receipt.objects.unscoped().filter(pk=receipt.pk).update(updated_at=timezone.now() - timedelta(minutes=2))
-    assert tasks.sweep_side_effects() == {"receipts": 1, "links": 0}
+    assert tasks.sweep_side_effects() == {"receipts": 1, "links": 0, "notices": 0}
     receipt.refresh_from_db()
     assert receipt.status == "sent" and len(smtp.messages) == 1
 
@@ -130,7 +130,7 @@ def test_the_sweep_leaves_fresh_work_to_its_own_task(tenant, smtp):
     services.payment_apply(
         ctx=tenant.ctx(), invoice_id=invoice.id, payment_id=tenant.payment("10").id, amount=D("10")
     )
-    assert tasks.sweep_side_effects() == {"receipts": 0, "links": 0}
+    assert tasks.sweep_side_effects() == {"receipts": 0, "links": 0, "notices": 0}
 
 
 def test_no_email_address_means_no_receipt_to_send(tenant, smtp, django_capture_on_commit_callbacks):

@@ -1,0 +1,59 @@
+from rest_framework.response import Response
+
+from api.moov import presenters, serializers
+from api.moov.base import MoovView
+from invoices.models import Invoice
+from invoices.services import invoice_create
+from payments import selectors, services
+from tenants.selectors import account_get
+
+
+class InvoicesView(MoovView):
+    error_fields = {
+        "amount": ("totalAmount", "valueDecimal"),
+        "currency": ("totalAmount", "currency"),
+        "due_date": ("dueDate",),
+    }
+
+    def get(self, request, account_id):
+        query = self.query(serializers.InvoiceListQuery)
+        skip, count = query.pop("skip"), query.pop("count")
+        invoices = selectors.account_invoice_list(ctx=self.tenant, account_id=account_id, **query)
+        return Response([presenters.invoice(row) for row in invoices[skip : skip + count]])
+
+    def post(self, request, account_id):
+        account = account_get(ctx=self.tenant, account_id=account_id)
+        data = self.body(serializers.InvoiceIn)
+        invoice = invoice_create(ctx=self.tenant, account_id=account.id, status=Invoice.Status.DRAFT, **data)
+        return Response(presenters.invoice(invoice), status=201)
+
+
+class InvoiceView(MoovView):
+    error_fields = {"due_date": ("dueDate",)}
+
+    def get(self, request, account_id, invoice_id):
+        invoice = selectors.account_invoice_get(ctx=self.tenant, account_id=account_id, invoice_id=invoice_id)
+        return Response(presenters.invoice(invoice))
+
+    def patch(self, request, account_id, invoice_id):
+        invoice = selectors.account_invoice_get(ctx=self.tenant, account_id=account_id, invoice_id=invoice_id)
+        services.invoice_update(
+            ctx=self.tenant, invoice_id=invoice.pk, **self.body(serializers.InvoiceUpdateIn)
+        )
+        invoice = selectors.account_invoice_get(ctx=self.tenant, account_id=account_id, invoice_id=invoice.pk)
+        return Response(presenters.invoice(invoice))
+
+
+class InvoicePaymentsView(MoovView):
+    error_fields = {"amount": ("amount", "valueDecimal"), "currency": ("amount", "currency")}
+
+    def get(self, request, account_id, invoice_id):
+        invoice = selectors.account_invoice_get(ctx=self.tenant, account_id=account_id, invoice_id=invoice_id)
+        return Response([presenters.invoice_payment(row) for row in invoice.applications.all()])
+
+    def post(self, request, account_id, invoice_id):
+        invoice = selectors.account_invoice_get(ctx=self.tenant, account_id=account_id, invoice_id=invoice_id)
+        data = self.body(serializers.InvoicePaymentIn)
+        # Moov takes no overpayment here: external_payment_apply applies with allow_overpayment=False.
+        application = services.external_payment_apply(ctx=self.tenant, invoice_id=invoice.pk, **data)
+        return Response(presenters.invoice_payment(application))

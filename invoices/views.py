@@ -1,0 +1,39 @@
+"""The hosted payment-link page: public, found by the link's secret code."""
+
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from invoices.models import PaymentLink
+from invoices.selectors import payment_link_by_code, payment_link_is_live
+from payments.money import ZERO, plain
+
+
+@require_safe
+@never_cache
+def payment_link_page(request, code):
+    link = payment_link_by_code(code)
+    if link is None:
+        response = render(request, "invoices/payment_link_missing.html", status=404)
+    else:
+        invoice = link.invoice
+        live = payment_link_is_live(link)
+        # An active link already asked to cancel (the invoice was paid or voided) is as good as canceled.
+        state = (
+            link.status if link.status != PaymentLink.Status.ACTIVE or live else PaymentLink.Status.CANCELED
+        )
+        context = {
+            "business": invoice.business.name,
+            "invoice_number": invoice.number,
+            "amount": plain(max(invoice.balance, ZERO), invoice.currency),
+            "currency": invoice.currency,
+            "due_date": invoice.due_date.isoformat() if invoice.due_date else "",
+            "live": live,
+            "link_status": PaymentLink.Status(state).label,
+            "invoice_status": invoice.get_status_display().lower(),
+        }
+        response = render(request, "invoices/payment_link.html", context)
+    # The code in the address is the credential: keep it out of Referer headers and search indexes.
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
+    return response
