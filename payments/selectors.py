@@ -15,8 +15,12 @@ from tenants.selectors import account_get
 from tenants.services import parse_uuid
 
 
+def _key(pk: UUID | str) -> UUID | None:
+    return pk if isinstance(pk, UUID) else parse_uuid(pk)
+
+
 def _get(queryset: QuerySet, pk: UUID | str, *, what: str, field: str) -> Model:
-    key = pk if isinstance(pk, UUID) else parse_uuid(pk)
+    key = _key(pk)
     row = queryset.filter(pk=key).first() if key else None
     if row is None:
         raise NotFound(f"{what} not found", field=field)
@@ -40,10 +44,13 @@ def payment_list(*, ctx: TenantContext, kind: str | None = None) -> QuerySet[Pay
     return payments.filter(kind=kind) if kind else payments
 
 
-def application_get(*, ctx: TenantContext, invoice_payment_id: UUID | str, invoice_id: UUID | None = None):
-    applications = InvoicePayment.objects.for_tenant(ctx)
+def application_get(
+    *, ctx: TenantContext, invoice_payment_id: UUID | str, invoice_id: UUID | str | None = None
+):
+    """One application; with `invoice_id`, only if it is on that invoice (a malformed id finds nothing)."""
+    applications = InvoicePayment.objects.for_tenant(ctx).select_related("payment")
     if invoice_id is not None:
-        applications = applications.filter(invoice_id=invoice_id)
+        applications = applications.filter(invoice_id=_key(invoice_id))
     return _get(applications, invoice_payment_id, what="invoice payment", field="invoice_payment_id")
 
 

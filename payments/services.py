@@ -348,7 +348,8 @@ def _lock_application(ctx: TenantContext, invoice_payment_id, invoice_id=None):
     key = parse_uuid(str(invoice_payment_id))
     applications = InvoicePayment.objects.for_tenant(ctx)
     if invoice_id is not None:
-        applications = applications.filter(invoice_id=invoice_id)
+        # A malformed invoice id matches nothing (never an unscoped lookup, never a 500).
+        applications = applications.filter(invoice_id=parse_uuid(str(invoice_id)))
     found = applications.filter(pk=key).values("payment_id", "invoice_id").first() if key else None
     if found is None:
         raise NotFound("invoice payment not found", field="invoice_payment_id")

@@ -1,3 +1,8 @@
+from typing import ClassVar
+
+from django.db.models import QuerySet
+from django_filters import FilterSet
+from django_filters.utils import translate_validation
 from rest_framework import serializers
 
 from api.dayzero.errors import RENDERER
@@ -7,6 +12,12 @@ from api.views import TenantAPIView
 class DayZeroView(TenantAPIView):
     errors = RENDERER
     business_header_required = True
+    # Where the services' field names sit in this dialect's requests, for the loc of a broken rule's 422.
+    # Unlisted fields are body fields of the same name.
+    error_locs: ClassVar[dict[str, tuple[str, str]]] = {
+        "invoice_id": ("path", "invoice_id"),
+        "invoice_payment_id": ("path", "payment_id"),
+    }
 
     def query(self, serializer_class) -> dict:
         """Validated query parameters; errors are reported at loc ["query", name] as FastAPI does."""
@@ -14,6 +25,13 @@ class DayZeroView(TenantAPIView):
         if not serializer.is_valid():
             raise serializers.ValidationError({"query": serializer.errors})
         return serializer.validated_data
+
+    def filtered(self, filterset_class: type[FilterSet], queryset: QuerySet, **kwargs) -> QuerySet:
+        """`queryset` narrowed by the query parameters `filterset_class` declares; errors as in query()."""
+        filterset = filterset_class(self.request.query_params, queryset=queryset, **kwargs)
+        if not filterset.is_valid():
+            raise serializers.ValidationError({"query": translate_validation(filterset.errors).detail})
+        return filterset.qs
 
     def body(self, serializer_class) -> dict:
         data = self.request.data

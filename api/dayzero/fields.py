@@ -5,9 +5,18 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from invoices.models import Invoice
 from tenants.services import parse_uuid
 
 CURRENCIES = ("USD", "CAD", "AUD", "EUR", "GBP")
+# The ledger's invoice statuses in DayZero's words: a fully paid invoice is "manual_paid" there.
+INVOICE_STATUSES = {
+    Invoice.Status.DRAFT: "draft",
+    Invoice.Status.OPEN: "open",
+    Invoice.Status.PARTIALLY_PAID: "partially_paid",
+    Invoice.Status.PAID: "manual_paid",
+    Invoice.Status.VOID: "void",
+}
 _INT = re.compile(r"\s*[+-]?\d+\s*")
 
 
@@ -44,21 +53,21 @@ class CentsField(serializers.Field):
     def to_internal_value(self, data):
         if isinstance(data, bool):
             self.fail("int_type")
+        if isinstance(data, str):
+            if not _INT.fullmatch(data):
+                self.fail("int_parsing")
+            data = Decimal(data)
         if isinstance(data, Decimal):
             if not data.is_finite() or data != data.to_integral_value():
                 self.fail("int_from_float")
-            data = int(data)
-        elif isinstance(data, str):
-            if not _INT.fullmatch(data):
-                self.fail("int_parsing")
-            data = int(data)
         elif not isinstance(data, int):
             self.fail("int_type")
+        # Range checks before int(): int(Decimal("1e999999")) would take minutes.
         if data <= 0:
             self.fail("greater_than")
         if data >= self.MAX:
             self.fail("less_than")
-        return data
+        return int(data)
 
     def to_representation(self, value):
         return value
@@ -91,16 +100,28 @@ class UUIDStrField(serializers.Field):
         return str(value)
 
 
-class PydanticDateTimeField(serializers.DateTimeField):
-    default_error_messages = {
-        "invalid": "Input should be a valid datetime",
-        "date": "Input should be a valid datetime",
-        "make_aware": "Input should be a valid datetime",
-    }
+class _ParsedAs:
+    """Reports any parse failure with one pydantic error type, as pydantic does."""
+
+    parse_error: str
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            self.fail(self.parse_error)
 
 
-class PydanticDateField(serializers.DateField):
-    default_error_messages = {
-        "invalid": "Input should be a valid date",
-        "datetime": "Input should be a valid date",
-    }
+class PydanticDateTimeField(_ParsedAs, serializers.DateTimeField):
+    parse_error = "datetime_parsing"
+    default_error_messages = {"datetime_parsing": "Input should be a valid datetime"}
+
+
+class PydanticDateField(_ParsedAs, serializers.DateField):
+    parse_error = "date_parsing"
+    default_error_messages = {"date_parsing": "Input should be a valid date"}
+
+
+class PydanticBooleanField(_ParsedAs, serializers.BooleanField):
+    parse_error = "bool_parsing"
+    default_error_messages = {"bool_parsing": "Input should be a valid boolean, unable to interpret input"}

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 
 def iso(value: datetime | None) -> str | None:
@@ -6,3 +6,7 @@ def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     return value.isoformat().replace("+00:00", "Z")
+
+
+def iso_date(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None

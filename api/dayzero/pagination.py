@@ -14,12 +14,14 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 from rest_framework import serializers
 
+from api.dayzero.fields import PydanticBooleanField
+
 
 class CursorQuery(serializers.Serializer):
     cursor = serializers.CharField(required=False, max_length=200)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
     direction = serializers.ChoiceField(choices=("next", "prev"), required=False, default="next")
-    include_total_count = serializers.BooleanField(required=False, default=False)
+    include_total_count = PydanticBooleanField(required=False, default=False)
 
     def validate_cursor(self, value):
         try:

@@ -1,4 +1,10 @@
-from api.dayzero.formats import iso
+"""Ledger rows as DayZero JSON. Amounts are integer minor units of the row's currency."""
+
+from api.dayzero.fields import INVOICE_STATUSES
+from api.dayzero.formats import iso, iso_date
+from invoices.models import Invoice
+from payments.models import InvoicePayment, Payment
+from payments.money import to_minor
 from tenants.models import Account
 
 
@@ -13,3 +19,65 @@ def account(row: Account) -> dict:
         "created_at": iso(row.created_at),
         "updated_at": iso(row.updated_at),
     }
+
+
+def invoice(row: Invoice) -> dict:
+    return {
+        "id": str(row.id),
+        "account_id": str(row.account_id),
+        "number": row.number,
+        "currency": row.currency,
+        "amount": to_minor(row.amount, row.currency),
+        "paid_amount": to_minor(row.payment_amount, row.currency),
+        "refunded_amount": to_minor(row.refund_amount, row.currency),
+        "balance": to_minor(row.balance, row.currency),
+        "status": INVOICE_STATUSES[row.status],
+        "issue_date": iso_date(row.invoice_date),
+        "due_date": iso_date(row.due_date),
+        "entity_id": str(row.entity_id),
+        "business_id": str(row.business_id),
+        "created_at": iso(row.created_at),
+        "updated_at": iso(row.updated_at),
+    }
+
+
+def transaction(row: Payment) -> dict:
+    return {
+        **transaction_summary(row),
+        "counterparty": row.counterparty or None,
+        "allocated_amount": to_minor(row.allocated_amount, row.currency),
+        "unallocated_amount": to_minor(row.unallocated_amount, row.currency),
+        "created_at": iso(row.created_at),
+    }
+
+
+def transaction_summary(row: Payment) -> dict:
+    """seed 002's InvoicePaymentTransactionSummary."""
+    return {
+        "id": str(row.id),
+        "amount": to_minor(row.amount, row.currency),
+        "currency": row.currency,
+        "datetime": iso(row.occurred_at),
+        "description": row.description or None,
+    }
+
+
+def invoice_payment(row: InvoicePayment) -> dict:
+    """seed 002's InvoicePaymentResponse."""
+    currency = row.payment.currency
+    return {
+        "id": str(row.id),
+        "invoice_id": str(row.invoice_id),
+        "transaction_id": str(row.payment_id),
+        "amount": to_minor(row.amount, currency),
+        "currency": currency,
+        "paid_on": iso(row.paid_on),
+        "created_at": iso(row.created_at),
+        "updated_at": iso(row.updated_at),
+        "business_id": str(row.business_id),
+    }
+
+
+def invoice_payment_listed(row: InvoicePayment) -> dict:
+    """A list item also carries its transaction (seed 002: "Included when listing payments")."""
+    return {**invoice_payment(row), "transaction": transaction_summary(row.payment)}

@@ -301,3 +301,20 @@ def test_reconcile_finds_a_counter_tampered_with_raw_sql(tenant, capsys):
         in capsys.readouterr().out
     )
     assert Payment.objects.for_tenant(tenant.ctx()).get().allocated_amount == D("40")
+
+
+@pytest.mark.parametrize("invoice_id", ["not-a-uuid", "0" * 32])
+def test_an_application_on_another_invoice_is_not_found(tenant, invoice_id):
+    from payments import selectors
+
+    invoice = tenant.invoice("100")
+    application = services.payment_apply(
+        ctx=tenant.ctx(), invoice_id=invoice.id, payment_id=tenant.payment("10").id, amount=D("10")
+    )
+    with pytest.raises(NotFound):
+        selectors.application_get(ctx=tenant.ctx(), invoice_payment_id=application.id, invoice_id=invoice_id)
+    with pytest.raises(NotFound):
+        services.application_remove(
+            ctx=tenant.ctx(), invoice_payment_id=application.id, invoice_id=invoice_id
+        )
+    assert InvoicePayment.objects.for_tenant(tenant.ctx()).count() == 1

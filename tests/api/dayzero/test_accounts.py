@@ -1,5 +1,7 @@
 import pytest
 
+from tests.api.dayzero.helpers import golden
+
 pytestmark = pytest.mark.django_db
 
 
@@ -16,9 +18,11 @@ def test_create_get_and_list_accounts(api, tenant):
     )
     assert created.status_code == 201, created.content
     body = created.json()
+    golden("account_create", body, {body["id"]: "account"})
     assert body["name"] == "Acme" and body["currency"] == "EUR" and body["email"] == "ap@acme.test"
     assert api.get(f"/api/v1/accounts/{body['id']}", **_h(tenant)).json() == body
     listed = api.get("/api/v1/accounts", **_h(tenant)).json()
+    golden("account_list", listed, {body["id"]: "account"})
     assert [a["id"] for a in listed["items"]] == [body["id"]]
 
 
