@@ -1,0 +1,110 @@
+"""One ledger, three dialects: money recorded through any dialect shows with the same numbers in the others."""
+
+import json
+import uuid
+
+import pytest
+
+from tests.factories import make_tenant
+
+pytestmark = pytest.mark.django_db
+
+
+class Clients:
+    def __init__(self, api, tenant):
+        self.api, self.tenant = api, tenant
+        self.auth = {"HTTP_AUTHORIZATION": f"Bearer {tenant.token}"}
+
+    def dayzero(self, method, path, body=None):
+        call = getattr(self.api, method)
+        kwargs = {"HTTP_X_BUSINESS_ID": str(self.tenant.business_id), **self.auth}
+        if body is not None:
+            kwargs.update(data=json.dumps(body), content_type="application/json")
+        response = call(f"/api/v1/{path}", **kwargs)
+        assert response.status_code < 300, response.content
+        return response.json() if response.content else None
+
+    def zuora(self, method, path, body=None):
+        call = getattr(self.api, method)
+        kwargs = dict(self.auth)
+        if body is not None:
+            kwargs.update(data=json.dumps(body), content_type="application/json")
+        response = call(f"/v1/object/{path}", **kwargs)
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    def moov(self, method, path, body=None):
+        call = getattr(self.api, method)
+        kwargs = dict(self.auth)
+        if body is not None:
+            kwargs.update(data=json.dumps(body), content_type="application/json")
+        response = call(f"/accounts/{path}", **kwargs)
+        assert response.status_code < 300, response.content
+        return response.json()
+
+
+def test_money_recorded_in_any_dialect_shows_the_same_in_the_others(api):
+    c = Clients(api, make_tenant())
+    account = c.dayzero("post", "accounts", {"name": "Acme", "email": "ap@acme.test", "currency": "USD"})
+    invoice = c.dayzero(
+        "post", "invoices", {"account_id": account["id"], "currency": "USD", "amount": 100000}
+    )
+    hex_invoice, hex_account = invoice["id"].replace("-", ""), account["id"].replace("-", "")
+
+    # Zuora: a payment of 800, applied in full, then 300 of it refunded (seed 003's example).
+    payment_id = c.zuora(
+        "post",
+        "payment",
+        {"AccountId": hex_account, "Amount": 800, "EffectiveDate": "2026-01-20", "Type": "External"},
+    )["Id"]
+    c.zuora("post", "invoice-payment", {"Amount": 800, "InvoiceId": hex_invoice, "PaymentId": payment_id})
+    c.zuora("post", "refund", {"PaymentId": payment_id, "Amount": 300, "Type": "External"})
+
+    dz = c.dayzero("get", f"invoices/{invoice['id']}")
+    assert (dz["paid_amount"], dz["refunded_amount"], dz["balance"], dz["status"]) == (
+        80000,
+        30000,
+        50000,
+        "partially_paid",
+    )
+    moov = c.moov("get", f"{account['id']}/invoices/{invoice['id']}")
+    assert (moov["paidAmount"], moov["refundedAmount"], moov["pendingAmount"]) == (
+        {"currency": "USD", "valueDecimal": "800.00"},
+        {"currency": "USD", "valueDecimal": "300.00"},
+        {"currency": "USD", "valueDecimal": "500.00"},
+    )
+    assert moov["status"] == "unpaid"
+
+    # DayZero: a bank transaction of 200.00 allocated to the same invoice.
+    transaction = c.dayzero(
+        "post", "transactions", {"amount": 20000, "currency": "USD", "datetime": "2026-01-21T09:00:00Z"}
+    )
+    c.dayzero(
+        "post", f"invoices/{invoice['id']}/payments", {"transaction_id": transaction["id"], "amount": 20000}
+    )
+    zuora = c.zuora("get", f"invoice/{hex_invoice}")
+    assert (zuora["PaymentAmount"], zuora["RefundAmount"], zuora["Balance"], zuora["Status"]) == (
+        1000,
+        300,
+        300,
+        "Posted",
+    )
+
+    # Moov: the remaining 300.00 paid outside the platform.
+    c.moov(
+        "post",
+        f"{account['id']}/invoices/{invoice['id']}/payments",
+        {"amount": {"currency": "USD", "valueDecimal": "300.00"}, "foreignID": "wire-9"},
+    )
+    assert c.zuora("get", f"invoice/{hex_invoice}")["Balance"] == 0
+    assert c.dayzero("get", f"invoices/{invoice['id']}")["status"] == "manual_paid"
+    listed = c.moov("get", f"{account['id']}/invoices/{invoice['id']}/payments")
+    assert [(p["invoicePaymentType"], p["amount"]["valueDecimal"]) for p in listed] == [
+        ("transfer", "800.00"),
+        ("transfer", "200.00"),
+        ("external", "300.00"),
+    ]
+    assert listed[0]["transfer"] == {"transferID": str(uuid.UUID(payment_id))}
+    dz_payments = c.dayzero("get", f"invoices/{invoice['id']}/payments")["items"]
+    assert [p["amount"] for p in dz_payments] == [80000, 20000, 30000]
+    assert dz_payments[1]["transaction"]["id"] == transaction["id"]
