@@ -118,26 +118,19 @@ class PaymentLink(TenantOwned):
         return self.code
 
 
-class InvoiceNotice(TenantOwned):
-    """The email that sends an invoice and its payment link to the account.
-
-    A row first (pending), written in the transaction that sends the invoice; a Celery task queued on
-    commit delivers it, and the side-effect sweep re-queues it while it stays pending.
-    """
+class EmailDelivery(models.Model):
+    """An email kept as a row: pending until a Celery task sends it (at most once, see invoices/delivery.py),
+    with its attempts and last error. Receipts and invoice emails are both such rows."""
 
     class Status(models.TextChoices):
         PENDING = "pending"
         SENT = "sent"
-        SKIPPED = "skipped"  # the account has no email address
-        CANCELED = "canceled"  # the link stopped being payable before the email went out
+        SKIPPED = "skipped"  # no email address to send to
+        CANCELED = "canceled"  # what it was about changed before it went out
         FAILED = "failed"  # gave up after MAX_ATTEMPTS
 
     MAX_ATTEMPTS = 10
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="notices")
-    payment_link = models.ForeignKey(PaymentLink, on_delete=models.PROTECT, related_name="notices")
     to_email = models.EmailField(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
@@ -146,6 +139,19 @@ class InvoiceNotice(TenantOwned):
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class InvoiceNotice(TenantOwned, EmailDelivery):
+    """The email that sends an invoice and its payment link to the account (canceled if the link stops
+    being payable before it goes out). Written in the transaction that sends the invoice."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="notices")
+    payment_link = models.ForeignKey(PaymentLink, on_delete=models.PROTECT, related_name="notices")
 
     class Meta(TenantOwned.Meta):
         ordering = ["created_at", "id"]
@@ -161,3 +167,6 @@ class InvoiceNotice(TenantOwned):
                 fields=["status", "updated_at"], condition=Q(status="pending"), name="invoice_notice_pending"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"invoice email to {self.to_email or 'nobody'} ({self.status})"

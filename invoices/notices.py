@@ -1,21 +1,16 @@
 """The email that sends an invoice: a row written with the send, delivered at most once by a task."""
 
-import logging
-import smtplib
 from uuid import UUID
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
 
+from invoices.delivery import deliver, message_id
 from invoices.models import Invoice, InvoiceNotice, PaymentLink
 from invoices.selectors import payment_link_is_live
 from invoices.services import payment_link_url
 from payments.money import ZERO, plain
-
-logger = logging.getLogger(__name__)
 
 
 def invoice_notice_create(*, invoice: Invoice, link: PaymentLink) -> InvoiceNotice:
@@ -50,47 +45,18 @@ def invoice_notice_message(notice: InvoiceNotice) -> EmailMultiAlternatives:
         body=render_to_string("invoices/notice.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notice.to_email],
-        # The same Message-ID on every attempt lets a mail system drop a duplicate after a crash mid-send.
-        headers={"Message-ID": f"<invoice-{notice.pk}@{settings.DEFAULT_FROM_EMAIL.split('@')[-1]}>"},
+        headers={"Message-ID": message_id("invoice", notice.pk, settings.DEFAULT_FROM_EMAIL)},
     )
     message.attach_alternative(render_to_string("invoices/notice.html", context), "text/html")
     return message
 
 
 def invoice_notice_send(notice_id: UUID | str) -> str:
-    """Sends a pending notice and marks it sent, in one transaction holding its row lock.
-
-    Like a receipt: a second task for the same notice finds the row locked (skip_locked) or no longer
-    pending, so nothing goes out twice. A link that can no longer be paid is not emailed at all.
-    """
-    with transaction.atomic():
-        notice = (
-            InvoiceNotice.objects.unscoped()
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("business", "invoice__account", "payment_link")
-            .filter(pk=notice_id, status=InvoiceNotice.Status.PENDING)
-            .first()
-        )
-        if notice is None:
-            return "not pending"
-        if not payment_link_is_live(notice.payment_link):
-            notice.status = InvoiceNotice.Status.CANCELED
-            notice.save(update_fields=["status", "updated_at"])
-            return "canceled"
-        notice.attempts += 1
-        message = invoice_notice_message(notice)
-        try:
-            message.send()
-        except (smtplib.SMTPException, OSError) as exc:
-            notice.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
-            if notice.attempts >= InvoiceNotice.MAX_ATTEMPTS:
-                notice.status = InvoiceNotice.Status.FAILED
-            notice.save(update_fields=["attempts", "last_error", "status", "updated_at"])
-            logger.warning("invoice notice %s not sent (attempt %s): %s", notice.pk, notice.attempts, exc)
-            return "failed"
-        notice.status = InvoiceNotice.Status.SENT
-        notice.sent_at = timezone.now()
-        notice.message_id = message.extra_headers["Message-ID"]
-        notice.last_error = ""
-        notice.save(update_fields=["attempts", "status", "sent_at", "message_id", "last_error", "updated_at"])
-        return "sent"
+    """Sends a pending notice once; a link that can no longer be paid is not emailed at all."""
+    return deliver(
+        InvoiceNotice,
+        notice_id,
+        invoice_notice_message,
+        related=("business", "invoice__account", "payment_link"),
+        still_wanted=lambda notice: payment_link_is_live(notice.payment_link),
+    )

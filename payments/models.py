@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import F, Q
 
-from invoices.models import Invoice
+from invoices.models import EmailDelivery, Invoice
 from payments.money import MONEY_FIELD
 from tenants.models import Account, Entity, TenantOwned
 
@@ -143,17 +143,8 @@ class RefundLine(TenantOwned):
         ]
 
 
-class Receipt(TenantOwned):
-    """The receipt of one application: a row first (pending), sent later by a Celery task."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending"
-        SENT = "sent"
-        SKIPPED = "skipped"  # the account has no email address
-        CANCELED = "canceled"  # the application was removed before the receipt went out
-        FAILED = "failed"  # gave up after MAX_ATTEMPTS
-
-    MAX_ATTEMPTS = 10
+class Receipt(TenantOwned, EmailDelivery):
+    """The receipt of one application (canceled if the application is removed before it goes out)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
@@ -166,14 +157,6 @@ class Receipt(TenantOwned):
     currency = models.CharField(max_length=3)
     paid_on = models.DateTimeField()
     balance_after = models.DecimalField(**MONEY_FIELD)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    to_email = models.EmailField(blank=True)
-    message_id = models.CharField(max_length=255, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta(TenantOwned.Meta):
         ordering = ["created_at", "id"]
@@ -183,6 +166,9 @@ class Receipt(TenantOwned):
                 fields=["status", "updated_at"], condition=Q(status="pending"), name="receipt_pending"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"receipt to {self.to_email or 'nobody'} ({self.status})"
 
 
 class LedgerEvent(TenantOwned):

@@ -136,6 +136,23 @@ def _save(*rows) -> None:
             )
 
 
+def _check_room(payment: Payment, invoice: Invoice, increase: Decimal, *, allow_overpayment: bool) -> None:
+    """Applying `increase` more must fit in the payment's unallocated amount and, unless overpaying is
+    allowed, in the invoice's balance."""
+    if increase > payment.unallocated_amount:
+        raise Invalid(
+            f"the amount exceeds the payment's unallocated {payment.unallocated_amount.normalize():f}",
+            field="amount",
+            code="over_unallocated",
+        )
+    if not allow_overpayment and increase > 0 and increase > invoice.balance:
+        raise Invalid(
+            f"the amount exceeds the invoice balance {invoice.balance.normalize():f}",
+            field="amount",
+            code="over_balance",
+        )
+
+
 def _request_link_cancellation(ctx: TenantContext, invoice: Invoice) -> None:
     link = payment_link_request_cancel(invoice=invoice)
     if link is not None:
@@ -244,18 +261,7 @@ def payment_apply(
             field="invoice_id",
             code="invoice_state",
         )
-    if amount > payment.unallocated_amount:
-        raise Invalid(
-            f"the amount exceeds the payment's unallocated {payment.unallocated_amount.normalize():f}",
-            field="amount",
-            code="over_unallocated",
-        )
-    if not allow_overpayment and amount > invoice.balance:
-        raise Invalid(
-            f"the amount exceeds the invoice balance {invoice.balance.normalize():f}",
-            field="amount",
-            code="over_balance",
-        )
+    _check_room(payment, invoice, amount, allow_overpayment=allow_overpayment)
     before = _numbers(payment, invoice)
     payment.allocated_amount += amount
     invoice.payment_amount += amount
@@ -378,18 +384,7 @@ def application_change_amount(
             code="under_refunded",
         )
     delta = amount - application.amount
-    if delta > payment.unallocated_amount:
-        raise Invalid(
-            f"the amount exceeds the payment's unallocated {payment.unallocated_amount.normalize():f}",
-            field="amount",
-            code="over_unallocated",
-        )
-    if not allow_overpayment and delta > 0 and delta > invoice.balance:
-        raise Invalid(
-            f"the amount exceeds the invoice balance {invoice.balance.normalize():f}",
-            field="amount",
-            code="over_balance",
-        )
+    _check_room(payment, invoice, delta, allow_overpayment=allow_overpayment)
     before = _numbers(payment, invoice, application)
     payment.allocated_amount += delta
     invoice.payment_amount += delta

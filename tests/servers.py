@@ -2,6 +2,7 @@
 ports of their own. They never touch the shared PostgreSQL and Redis services beyond the test database."""
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import quote
@@ -137,3 +139,52 @@ class RedisServer:
                 return sock.recv(16).startswith(b"+PONG")
         except OSError:
             return False
+
+
+@contextlib.contextmanager
+def paused_key_completion(seconds: int):
+    """Makes every request that completes an Idempotency-Key sleep `seconds` inside its transaction, after
+    its work and before its answer: the moment a crash must not be able to split the two."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            CREATE FUNCTION test_pause_key_completion() RETURNS trigger AS $$
+            BEGIN PERFORM pg_sleep({int(seconds)}); RETURN NEW; END; $$ LANGUAGE plpgsql;
+            CREATE TRIGGER test_pause_key_completion BEFORE UPDATE ON api_idempotencykey
+                FOR EACH ROW EXECUTE FUNCTION test_pause_key_completion();
+        """)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("""
+                DROP TRIGGER IF EXISTS test_pause_key_completion ON api_idempotencykey;
+                DROP FUNCTION IF EXISTS test_pause_key_completion();
+            """)
+
+
+def paused_backend() -> int | None:
+    """The PostgreSQL backend of a request held by paused_key_completion, if there is one."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE 'UPDATE %%'"
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def post_json(base: str, path: str, token: str, body: dict, key: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(
+        f"{base}{path}",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": key,
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()

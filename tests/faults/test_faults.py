@@ -11,8 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from decimal import Decimal
 from email import message_from_bytes, policy
 
@@ -27,7 +25,18 @@ from config.celery import app as celery_app
 from payments.models import InvoicePayment, Receipt
 from payments.tasks import send_receipt, sweep_side_effects
 from tests.factories import make_tenant
-from tests.servers import ROOT, RedisServer, database_url, free_port, gunicorn, wait_until, worker_pids
+from tests.servers import (
+    ROOT,
+    RedisServer,
+    database_url,
+    free_port,
+    gunicorn,
+    paused_backend,
+    paused_key_completion,
+    post_json,
+    wait_until,
+    worker_pids,
+)
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
@@ -198,65 +207,23 @@ def test_a_celery_worker_killed_mid_task_loses_no_receipt_and_sends_none_twice(s
     assert len({m["Message-ID"] for m in inbox.messages}) == 3
 
 
-PAUSE = """
-CREATE FUNCTION test_pause_idempotency_completion() RETURNS trigger AS $$
-BEGIN PERFORM pg_sleep(10); RETURN NEW; END; $$ LANGUAGE plpgsql;
-CREATE TRIGGER test_pause_idempotency_completion BEFORE UPDATE ON api_idempotencykey
-    FOR EACH ROW EXECUTE FUNCTION test_pause_idempotency_completion();
-"""
-UNPAUSE = """
-DROP TRIGGER IF EXISTS test_pause_idempotency_completion ON api_idempotencykey;
-DROP FUNCTION IF EXISTS test_pause_idempotency_completion();
-"""
-
-
-def _http_post(base, tenant, body, key):
-    request = urllib.request.Request(
-        f"{base}/v1/object/invoice-payment",
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={
-            "Authorization": f"Bearer {tenant.token}",
-            "Content-Type": "application/json",
-            "Idempotency-Key": key,
-        },
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-
-
-def _paused_backend():
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE 'UPDATE %%'"
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
 def test_postgres_connections_killed_mid_request():
     tenant = make_tenant()
     invoices, payment = _ledger(tenant, 1)
     body = {"Amount": 5, "InvoiceId": invoices[0].id.hex, "PaymentId": payment.id.hex}
     with gunicorn() as (master, base):
-        with connection.cursor() as cursor:
-            cursor.execute(PAUSE)
-        try:
-            outcome = []
-            thread = threading.Thread(
-                target=lambda: outcome.append(_http_post(base, tenant, body, "pg-kill"))
-            )
+
+        def send():
+            return post_json(base, "/v1/object/invoice-payment", tenant.token, body, "pg-kill")
+
+        outcome = []
+        with paused_key_completion(seconds=10):
+            thread = threading.Thread(target=lambda: outcome.append(send()))
             thread.start()
-            backend = wait_until(_paused_backend, 15, "the request to finish its work")
+            backend = wait_until(paused_backend, 15, "the request to finish its work")
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_terminate_backend(%s)", [backend])
             thread.join(30)
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute(UNPAUSE)
         status, content = outcome[0]
         assert status == 500
         assert json.loads(content)["Success"] is False  # in the dialect's envelope, not an HTML page
@@ -266,9 +233,9 @@ def test_postgres_connections_killed_mid_request():
         assert payment.allocated_amount == 0
         # The same worker (with a fresh connection) serves the retry, which runs the work exactly once.
         assert len(worker_pids(master)) == 1
-        retried = _http_post(base, tenant, body, "pg-kill")
+        retried = send()
         assert retried[0] == 200, retried
-        assert _http_post(base, tenant, body, "pg-kill") == retried
+        assert send() == retried
     assert InvoicePayment.objects.unscoped().count() == 1
     payment.refresh_from_db()
     assert payment.allocated_amount == Decimal("5")
