@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from invoices.models import EmailDelivery, Invoice
-from payments.money import MONEY_FIELD
+from payments.money import MONEY_FIELD, plain
 from tenants.models import Account, Entity, TenantOwned
 
 
@@ -62,7 +62,7 @@ class Payment(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.amount} {self.currency}"
+        return f"{self.get_kind_display()} of {plain(self.amount, self.currency)} {self.currency}"
 
     @property
     def unallocated_amount(self) -> Decimal:
@@ -100,6 +100,9 @@ class InvoicePayment(TenantOwned):
             models.Index(fields=["business", "payment"], name="application_payment"),
         ]
 
+    def __str__(self) -> str:
+        return f"Invoice payment of {plain(self.amount)}"
+
     @property
     def net_amount(self) -> Decimal:
         return self.amount - self.refund_amount
@@ -123,6 +126,9 @@ class Refund(TenantOwned):
         ordering = ["created_at", "id"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
         indexes = [models.Index(fields=["business", "payment"], name="refund_payment")]
+
+    def __str__(self) -> str:
+        return f"Refund of {plain(self.amount)}"
 
 
 class RefundLine(TenantOwned):

@@ -6,11 +6,16 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
 
+from config.celery import enqueue_on_commit
 from invoices.delivery import deliver, message_id
 from payments.metrics import RECEIPTS_SENT
 from payments.models import Receipt
 from payments.money import plain
+from payments.tasks import send_receipt
+from tenants.context import TenantContext
+from tenants.errors import Conflict, NotFound
 
 
 def receipt_message(receipt: Receipt) -> EmailMultiAlternatives:
@@ -40,3 +45,20 @@ def receipt_send(receipt_id: UUID | str) -> str:
     if outcome == "sent":
         transaction.on_commit(RECEIPTS_SENT.inc)
     return outcome
+
+
+def receipt_resend(*, ctx: TenantContext, receipt_id: UUID | str) -> None:
+    """Queues a receipt that has not gone out; a failed one gets one more attempt. A sent receipt stays
+    sent: receipts go out at most once each."""
+    receipts = Receipt.objects.for_tenant(ctx).filter(pk=receipt_id)
+    receipts.filter(status=Receipt.Status.FAILED).update(
+        status=Receipt.Status.PENDING, updated_at=timezone.now()
+    )
+    status = receipts.values_list("status", flat=True).first()
+    if status is None:
+        raise NotFound("receipt not found", field="receipt_id")
+    if status != Receipt.Status.PENDING:
+        raise Conflict(
+            f"the receipt is {status}; only pending or failed receipts are sent", field="receipt_id"
+        )
+    enqueue_on_commit(send_receipt, str(receipt_id))

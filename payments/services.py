@@ -167,6 +167,18 @@ def _request_link_cancellation(ctx: TenantContext, invoice: Invoice) -> None:
         enqueue_on_commit(invoice_tasks.cancel_payment_link, str(link.pk))
 
 
+@transaction.atomic
+def payment_link_cancel_request(*, ctx: TenantContext, link_id: UUID | str) -> None:
+    """Staff end an active link the way the ledger does when its invoice is paid or voided: marked with a
+    ledger event in their name, the cancel task queued on commit."""
+    link = _lock(PaymentLink.objects.for_tenant(ctx), link_id, what="payment link", field="link_id")
+    if link.status != PaymentLink.Status.ACTIVE:
+        raise Conflict(f"the link is {link.status}, not active", field="link_id", code="link_state")
+    if link.cancel_requested_at:
+        raise Conflict("its cancellation was requested already", field="link_id", code="link_state")
+    _request_link_cancellation(ctx, _lock_invoice(ctx, link.invoice_id))
+
+
 # --- payments -------------------------------------------------------------------------------------------
 
 

@@ -166,3 +166,26 @@ def account_create(
         email=email,
         currency=currency,
     )
+
+
+def staff_context(*, user, business_id: UUID, request_id: str = "") -> TenantContext:
+    """A staff user working in the admin on one business: all its entities, ledger events in their name.
+
+    Refused for a business the user is not assigned to (superusers work on any), like a credential
+    naming another business.
+    """
+    if not user.is_superuser and not user.businesses.filter(pk=business_id).exists():
+        raise Forbidden("this staff user is not assigned to that business", field="business_id")
+    entity_ids = tuple(
+        Entity.all_tenants.filter(business_id=business_id)
+        .order_by("-is_default", "name")
+        .values_list("id", flat=True)
+    )
+    return TenantContext(
+        business_id=business_id,
+        entity_ids=entity_ids,
+        selected_entity_id=entity_ids[0] if len(entity_ids) == 1 else None,
+        actor=f"staff:{user.get_username()}",
+        request_id=request_id,
+        scopes=frozenset(ALL_SCOPES),
+    )
