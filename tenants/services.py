@@ -26,6 +26,15 @@ class ProvisionedTenant:
     client_secret: str
     access_token: str
 
+    def context(self) -> TenantContext:
+        """The tenant as its own client sees it (all its entities, the default one for creations)."""
+        return TenantContext(
+            business_id=self.business.id,
+            entity_ids=tuple(self.entity_ids),
+            selected_entity_id=self.entity_ids[0],
+            actor=self.client.actor,
+        )
+
 
 def access_token_issue(*, client: ApiClient, ttl: timedelta, raw_token: str | None = None) -> str:
     token = get_access_token_model()(

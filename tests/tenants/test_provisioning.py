@@ -95,3 +95,26 @@ def test_demo_refuses_without_debug(settings):
 )
 def test_parse_uuid_accepts_both_spellings(value, expected):
     assert (parse_uuid(value) is not None) is expected
+
+
+def test_the_demos_printed_example_pays_its_invoice(settings, api):
+    import re
+
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("provision_demo", stdout=out)
+    text = out.getvalue()
+    token = re.search(r"access_token:\s+(\S+)", text)[1]
+    business = re.search(r"business_id:\s+(\S+)", text)[1]
+    path, body = re.search(
+        r"curl -s \S+(/api/v1/invoices/\S+/payments) .*?-d '(\{.*?\})'", text, re.S
+    ).groups()
+    response = api.post(
+        path,
+        json.loads(body),
+        format="json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_X_BUSINESS_ID=business,
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["amount"] == 2500
