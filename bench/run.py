@@ -1,0 +1,665 @@
+"""The benchmark: one command, one run, every figure of issue 9's "Benchmarks" section.
+
+    .venv/bin/python bench/run.py [--duration 10] [--warmup 2] [--threads 4] [--connections 16]
+
+It drops and recreates its own database (payments_bench, on DATABASE_URL's server, else 127.0.0.1:5432),
+migrates and seeds it, serves the app with gunicorn (config/gunicorn.py, production settings: DEBUG off,
+Redis for cache/broker/rate limits, JSON logs, multi-process metrics), drives it with wrk and prints
+requests/s and p50/p99 for each scenario, the ratios against their targets, the SQL queries per request
+and (d)'s latency with 1,000 and 1,000,000 applications in the database. It appends the printed report,
+with the commit and the command, to bench/README.md. See bench/README.md for what each scenario means.
+"""
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+RUN_DIR = BENCH / ".run"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+LUA = BENCH / "wrk" / "bench.lua"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "payments_bench")
+# A Redis database index of its own on the shared server; only the bench's keys are deleted from it.
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "12"))
+# Far above what two cores can serve, so nothing is refused, yet the limiter does its production work.
+RATE_LIMIT = os.environ.get("BENCH_API_RATE_LIMIT", "5000/s")
+
+TARGETS = {
+    "b/a": 0.5,
+    "c/b": 0.8,
+    "d/a": 0.4,
+    "p99/p50": 3.0,
+    "d1m/d1k": 1.2,
+}
+
+
+def log(message: str) -> None:
+    print(f"[bench {datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+# --- environment ---------------------------------------------------------------------------------------
+
+
+def server_url() -> str:
+    """DATABASE_URL's server (any database name), else the local PostgreSQL as user postgres."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url:
+        parts = urlsplit(url)
+        return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+    return "postgres://postgres@127.0.0.1:5432"
+
+
+def database_url(name: str) -> str:
+    return f"{server_url()}/{name}"
+
+
+def redis_url() -> str | None:
+    base = os.environ.get("BENCH_REDIS_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    parts = urlsplit(base)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 6379
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            pass
+    except OSError:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, f"/{REDIS_DB}", "", ""))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def app_env(redis: str | None, port: int) -> dict:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(DB_NAME),
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-" + "x" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "API_RATE_LIMIT": RATE_LIMIT,
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "INFO",
+        "BIND": f"127.0.0.1:{port}",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    if redis:
+        env["REDIS_URL"] = redis
+    else:
+        env.pop("REDIS_URL", None)
+    return env
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        log("wrk is missing: apt-get install -y wrk")
+        subprocess.run(["apt-get", "install", "-y", "wrk"], check=False, stdout=subprocess.DEVNULL)
+        if not shutil.which("wrk"):
+            subprocess.run(["apt-get", "update"], check=False, stdout=subprocess.DEVNULL)
+            subprocess.run(["apt-get", "install", "-y", "wrk"], check=True, stdout=subprocess.DEVNULL)
+        found = shutil.which("wrk")
+    if not found:
+        raise SystemExit(
+            "wrk is required: sudo apt-get install -y wrk (Debian/Ubuntu), brew install wrk (macOS)"
+        )
+    return found
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    with psycopg.connect(database_url("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+
+
+def clear_redis(redis: str | None) -> None:
+    """Deletes the bench's keys (queued receipt tasks, rate-limit windows) from its own Redis database."""
+    if not redis:
+        return
+    import redis as redis_lib
+
+    client = redis_lib.Redis.from_url(redis)
+    keys = [k for pattern in ("celery*", "_kombu*", "LIMITS*", ":1:*") for k in client.scan_iter(pattern)]
+    for start in range(0, len(keys), 1000):
+        client.delete(*keys[start : start + 1000])
+
+
+def step(env: dict, *args: str) -> dict:
+    """Runs one bench/steps.py step in a child process; returns its JSON result."""
+    proc = subprocess.run(
+        [str(PYTHON), str(BENCH / "steps.py"), *args], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-6000:])
+        raise SystemExit(f"step {args[0]} failed ({proc.returncode})")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# --- the server and the load ---------------------------------------------------------------------------
+
+
+class Server:
+    def __init__(self, env: dict, port: int):
+        # Multi-process metrics, as under gunicorn in production (the steps run without them).
+        self.env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(RUN_DIR / "prometheus")}
+        self.port = port
+        self.proc: subprocess.Popen | None = None
+        self.log_path = RUN_DIR / "gunicorn.log"
+
+    def start(self) -> None:
+        prom = Path(self.env["PROMETHEUS_MULTIPROC_DIR"])
+        shutil.rmtree(prom, ignore_errors=True)
+        prom.mkdir(parents=True)
+        self.log_file = self.log_path.open("w")
+        self.proc = subprocess.Popen(
+            [str(GUNICORN), "-c", "config/gunicorn.py", "config.wsgi"],
+            env=self.env,
+            cwd=ROOT,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"gunicorn exited ({self.proc.returncode}); see {self.log_path}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise SystemExit(f"gunicorn did not answer /healthz within 60 s; see {self.log_path}")
+
+    def worker_pids(self) -> list[int]:
+        out = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(self.proc.pid)], capture_output=True, text=True
+        )
+        return [int(p) for p in out.stdout.split()]
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # gunicorn's master stops its own workers
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc:
+            self.log_file.close()
+
+
+def wrk(base: str, args: argparse.Namespace, seconds: float, mode: str, target: str, env: dict) -> dict:
+    command = [
+        "wrk",
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{seconds:g}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA),
+        base,
+        "--",
+        mode,
+        target,
+        uuid.uuid4().hex[:10],
+    ]
+    proc = subprocess.run(command, env=env, capture_output=True, text=True)
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
+    if proc.returncode != 0 or line is None:
+        raise SystemExit(f"wrk failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return json.loads(line.removeprefix("BENCH_JSON "))
+
+
+def measure(
+    base: str, args: argparse.Namespace, mode: str, target: str, env: dict, server: "Server | None" = None
+) -> dict:
+    time.sleep(1)  # requests still running from the previous run finish before this one starts
+    if args.warmup > 0:
+        wrk(base, args, args.warmup, mode, target, env)
+    meter = CpuMeter(server) if server else None
+    result = wrk(base, args, args.duration, mode, target, env)
+    if meter:
+        result["cpu"] = meter.stop()
+    return result
+
+
+def _ticks(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _busy_ticks() -> tuple[int, int]:
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    return sum(values) - values[3] - values[4], sum(values)
+
+
+class CpuMeter:
+    """Where the machine's CPU went during one measured run: gunicorn (master + workers), the bench
+    database's PostgreSQL backends, wrk, and everything else (other people's processes on the box)."""
+
+    def __init__(self, server: "Server"):
+        self.server = server
+        self.start = {name: {p: _ticks(p) for p in pids} for name, pids in self._groups().items()}
+        self.children = os.times().children_user + os.times().children_system
+        self.busy, self.total = _busy_ticks()
+
+    def _groups(self) -> dict:
+        # Backends come and go during a run (DB_CONN_MAX_AGE recycles each thread's connection).
+        return {"gunicorn": [self.server.proc.pid, *self.server.worker_pids()], "postgres": pg_backends()}
+
+    def stop(self) -> dict:
+        now = {name: {p: _ticks(p) for p in pids} for name, pids in self._groups().items()}
+        busy, total = _busy_ticks()
+        capacity = max(1, total - self.total)
+        hz = os.sysconf("SC_CLK_TCK")
+        # A process alive at both ends counts its difference, one born during the run all its time; one
+        # that ended during the run is lost (its time shows under "others").
+        used = {
+            name: sum(t - self.start[name].get(p, 0) for p, t in ticks.items() if t)
+            for name, ticks in now.items()
+        }
+        used["wrk"] = int((os.times().children_user + os.times().children_system - self.children) * hz)
+        shares = {name: ticks / capacity for name, ticks in used.items()}
+        shares["others"] = max(0.0, (busy - self.busy - sum(used.values())) / capacity)
+        shares["idle"] = max(0.0, 1 - (busy - self.busy) / capacity)
+        return {name: round(v, 3) for name, v in shares.items()}
+
+
+def pg_backends() -> list[int]:
+    import psycopg
+
+    try:
+        with psycopg.connect(database_url(DB_NAME)) as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [DB_NAME]
+            ).fetchall()
+    except psycopg.Error:
+        return []
+    return [r[0] for r in rows]
+
+
+def cpu_busy(seconds: float = 2.0) -> float:
+    """Share of all cores busy (any process) over `seconds`, from /proc/stat; -1 where unavailable."""
+
+    def sample():
+        with open("/proc/stat") as f:
+            values = [int(v) for v in f.readline().split()[1:]]
+        idle = values[3] + values[4]  # idle + iowait
+        return sum(values), idle
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except OSError:
+        return -1.0
+    return 1 - (idle1 - idle0) / max(1, total1 - total0)
+
+
+def wait_for_quiet(limit: float, threshold: float = 0.25) -> float:
+    """Waits up to `limit` seconds for the machine to be mostly idle; returns the last busy share."""
+    deadline = time.monotonic() + limit
+    busy = cpu_busy()
+    while busy > threshold and time.monotonic() < deadline:
+        log(f"CPU {busy:.0%} busy with other processes; waiting for it to calm down")
+        time.sleep(10)
+        busy = cpu_busy()
+    return busy
+
+
+# --- the report ----------------------------------------------------------------------------------------
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def report(results: dict, queries: dict, meta: dict, fills: dict, explains: dict) -> str:
+    lines = []
+    add = lines.append
+    add(
+        f"wrk -t{meta['threads']} -c{meta['connections']} -d{meta['duration']}s (+{meta['warmup']}s warm-up) "
+        f"against gunicorn {meta['gunicorn']} on {meta['cores']} cores, PostgreSQL {meta['pg']} ({meta['db']}), "
+        f"Redis {meta['redis'] or 'off'}; DEBUG=false, API_RATE_LIMIT={RATE_LIMIT}, JSON logs to a file"
+    )
+    add(
+        f"machine before the first run: {meta.get('before', -1):.0%} of the CPU busy (gunicorn idle), "
+        f"load average {meta.get('load_before', 0):.1f}; after the last run: {meta.get('load_after', 0):.1f}. "
+        f"Server errors logged: {meta.get('server_errors', '?')}"
+    )
+    add("")
+    add(
+        f"{'scenario':<46}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'p99/p50':>9}{'non-2xx':>10}"
+        f"   CPU: {'app':>4} {'pg':>4} {'wrk':>4} {'other':>5} {'idle':>4}  req/app-CPU-s"
+    )
+    names = {
+        "a": "(a) GET /api/v1/accounts/{id}  [ceiling]",
+        "d": "(d) list 50 of 200 applications  [1k in db]",
+        "b-zuora": "(b) Zuora POST invoice-payment, random",
+        "b-dayzero": "(b) DayZero POST invoice payment, random",
+        "b-moov": "(b) Moov POST invoice payment, random",
+        "b-mix": "(b) mix of the three, random",
+        "c-mix": "(c) mix of the three, one invoice",
+        "c-zuora": "(c) Zuora, one invoice",
+        "c-dayzero": "(c) DayZero, one invoice",
+        "c-moov": "(c) Moov, one invoice",
+        "d-1m": "(d) list 50 of 200 applications  [1M in db]",
+    }
+    total_bad = total = 0
+    for key, name in names.items():
+        r = results.get(key)
+        if not r:
+            continue
+        total += r["requests"]
+        total_bad += r["non2xx"] + r["socket_errors"]
+        tail = r["p99_ms"] / r["p50_ms"] if r["p50_ms"] else 0
+        share = (r["non2xx"] + r["socket_errors"]) / r["requests"] * 100 if r["requests"] else 100
+        cpu = r.get("cpu") or {}
+        cpu_cells = " ".join(
+            f"{cpu.get(k, 0) * 100:>{w}.0f}%"
+            for k, w in (("gunicorn", 3), ("postgres", 3), ("wrk", 3), ("others", 4), ("idle", 3))
+        )
+        add(
+            f"{name:<46}{r['rps']:>9.1f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{tail:>8.1f}"
+            f"{'!' if tail > TARGETS['p99/p50'] else ' '}{share:>9.2f}%        {cpu_cells}"
+            + (f"{efficiency(r, meta):>10.1f}" if efficiency(r, meta) else "")
+        )
+    add(
+        "(a) is the cheapest authenticated route: same middleware, Bearer auth, tenant, rate limit, one SELECT."
+    )
+    add(
+        "'!' after p99/p50: over the target of 3. CPU: share of the machine's cores during the measured run used"
+        " by gunicorn, the bench's PostgreSQL backends, wrk, other processes on the box, and left idle;"
+        " req/app-CPU-s: requests per second of gunicorn CPU, which other processes on the box do not skew."
+    )
+    add("")
+    add("ratios (requests/s)                          value   target        per app-CPU-s")
+
+    def ratio(label, num, den, target, above=True):
+        if num in results and den in results:
+            value = results[num]["rps"] / results[den]["rps"]
+            ok = value >= target if above else value <= target
+            line = f"{label:<44}{value:>7.2f}   {'>=' if above else '<='} {target:<5} {verdict(ok)}"
+            e_num, e_den = efficiency(results[num], meta), efficiency(results[den], meta)
+            if e_num and e_den:
+                line += f"{'':<5}{e_num / e_den:>7.2f}"
+            add(line)
+
+    for dialect in ("mix", "zuora", "dayzero", "moov"):
+        ratio(f"(b)/(a) {dialect}", f"b-{dialect}", "a", TARGETS["b/a"])
+    for dialect in ("mix", "zuora", "dayzero", "moov"):
+        ratio(f"(c)/(b) {dialect}", f"c-{dialect}", f"b-{dialect}", TARGETS["c/b"])
+    ratio("(d)/(a)", "d", "a", TARGETS["d/a"])
+    tails = [k for k, r in results.items() if r["p50_ms"] and r["p99_ms"] / r["p50_ms"] > TARGETS["p99/p50"]]
+    add(f"{'p99 <= 3 x p50':<44}{len(tails):>7} over   {verdict(not tails)} {', '.join(tails)}")
+    if "d" in results and "d-1m" in results:
+        for pct in ("p50", "p99"):
+            value = results["d-1m"][f"{pct}_ms"] / results["d"][f"{pct}_ms"]
+            ok = value <= TARGETS["d1m/d1k"]
+            add(f"{'(d) ' + pct + ' at 1M / at 1k':<44}{value:>7.2f}   <= 1.2   {verdict(ok)}")
+    share = total_bad / total * 100 if total else 100
+    add(f"{'non-2xx + socket errors, all scenarios':<44}{share:>6.2f}%   == 0     {verdict(total_bad == 0)}")
+    add("")
+    add("(d) latency by applications in the database     p50 ms   p99 ms   req/s")
+    for key, label in (("d", "d-1k"), ("d-1m", "d-1m")):
+        if key in results:
+            r = results[key]
+            rows = fills.get(label, {}).get("total", "?")
+            add(
+                f"  {rows:>9,} applications{'':<24}{r['p50_ms']:>7.2f}  {r['p99_ms']:>7.2f}  {r['rps']:>6.1f}"
+            )
+    for label, plan in explains.items():
+        add(f"  plan at {label}: {plan['first_scan']}; {plan['execution']}")
+    if queries:
+        add("")
+        add("SQL queries per request (in-process, Django test Client + CaptureQueriesContext, 2nd request)")
+        for key, q in queries.items():
+            add(
+                f"  {key:<10} {q['count']:>3} queries  {q['sql_ms']:>7.2f} ms in SQL of {q['request_ms']:>7.2f} ms"
+            )
+    bad = {k: r["samples"] for k, r in results.items() if r["non2xx"]}
+    if bad:
+        add("")
+        add("non-2xx samples:")
+        for key, sample in bad.items():
+            add(f"  {key}: {sample[:400]}")
+    return "\n".join(lines)
+
+
+def efficiency(r: dict, meta: dict) -> float | None:
+    """Requests per second of gunicorn CPU: the app is CPU-bound, so this is what other processes on a
+    shared box do not distort (a lock-bound run like (c) is not CPU-bound: read it with care)."""
+    share = (r.get("cpu") or {}).get("gunicorn")
+    if not share:
+        return None
+    return r["requests"] / (r["duration_us"] / 1e6) / (share * meta["cores"])
+
+
+def query_listing(path: Path) -> str:
+    data = json.loads(path.read_text())
+    out = []
+    for key, q in data.items():
+        out.append(f"-- {key}: {q['count']} queries")
+        for item in q["queries"]:
+            sql = " ".join(item["sql"].split())
+            out.append(f"   {item['ms']:>6.2f} ms  {sql[:150]}")
+    return "\n".join(out)
+
+
+def git_state() -> str:
+    def git(*a):
+        return subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "api", "config", "invoices", "payments", "tenants")
+    return f"{commit}" + (" + uncommitted changes in app code" if dirty else "")
+
+
+def record(text: str, command: str) -> None:
+    readme = BENCH / "README.md"
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    section = f"\n### {stamp} · commit {git_state()}\n\n`{command}`\n\n```\n{text}\n```\n"
+    with readme.open("a") as f:
+        f.write(section)
+
+
+# --- main ----------------------------------------------------------------------------------------------
+
+ALL = ("a", "d", "b-zuora", "b-dayzero", "b-moov", "b-mix", "c-mix", "c-zuora", "c-dayzero", "c-moov", "d-1m")
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_DURATION", 10)))
+    parser.add_argument("--warmup", type=float, default=float(os.environ.get("BENCH_WARMUP", 2)))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", 4)))
+    parser.add_argument("--connections", type=int, default=int(os.environ.get("BENCH_CONNECTIONS", 16)))
+    parser.add_argument(
+        "--scenarios", default=",".join(ALL), help="comma-separated subset of " + ",".join(ALL)
+    )
+    parser.add_argument("--million", type=int, default=1_000_000, help="applications for the big (d) run")
+    parser.add_argument(
+        "--no-record", action="store_true", help="do not append the report to bench/README.md"
+    )
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=float(os.environ.get("BENCH_WAIT_QUIET", 0)),
+        help="wait up to this many seconds for other processes to leave the CPU idle before measuring",
+    )
+    parser.add_argument("--keep-server", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def prepare(redis: str | None, port: int) -> dict:
+    """A fresh, migrated and seeded bench database; returns the app's environment."""
+    env = app_env(redis, port)
+    RUN_DIR.mkdir(exist_ok=True)
+    log(f"recreating database {DB_NAME} on {server_url()}")
+    recreate_database()
+    clear_redis(redis)
+    log("migrating")
+    subprocess.run(
+        [str(PYTHON), "manage.py", "migrate", "--noinput"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    log("seeding through the services")
+    log(f"  {step(env, 'seed', str(RUN_DIR))}")
+    return env
+
+
+def main(argv=None) -> None:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    command = shlex.join([".venv/bin/python", "bench/run.py", *sys.argv[1:]])
+    if os.environ.get("MAKELEVEL"):
+        command = f"make bench ({command})"
+    wanted = [s for s in args.scenarios.split(",") if s]
+    unknown = set(wanted) - set(ALL)
+    if unknown:
+        raise SystemExit(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    ensure_wrk()
+    redis, port = redis_url(), free_port()
+    env = prepare(redis, port)
+    wrk_env = {**os.environ, "BENCH_FIXTURES": str(RUN_DIR / "fixtures.lua")}
+    log("SQL queries per request (in-process)")
+    queries = step(env, "queries", str(RUN_DIR))
+    fills, explains = {}, {}
+    log("topping applications up to 1,000")
+    fills["d-1k"] = step(env, "fill", "--total", "1000")
+    explains["1k"] = step(env, "explain", str(RUN_DIR), "1k")
+    fixtures = json.loads((RUN_DIR / "fixtures.json").read_text())
+    server = Server(env, port)
+    base = f"http://127.0.0.1:{port}"
+    results = {}
+    plans = {
+        "a": ("get", f"/api/v1/accounts/{fixtures['account_id']}"),
+        "d": ("get", f"/api/v1/invoices/{fixtures['list_invoice']}/payments?limit=50"),
+        "b-zuora": ("zuora", "random"),
+        "b-dayzero": ("dayzero", "random"),
+        "b-moov": ("moov", "random"),
+        "b-mix": ("mix", "random"),
+        "c-mix": ("mix", "mix"),
+        "c-zuora": ("zuora", "zuora"),
+        "c-dayzero": ("dayzero", "dayzero"),
+        "c-moov": ("moov", "moov"),
+    }
+    noise = {}
+    try:
+        log(f"starting gunicorn on {base}")
+        server.start()
+        noise["before"] = wait_for_quiet(args.wait_quiet) if args.wait_quiet else cpu_busy()
+        noise["load_before"] = os.getloadavg()[0]
+        # Every route for a second, so no scenario pays the workers' first-request costs. The single
+        # invoices of (c) are left untouched.
+        once = argparse.Namespace(**{**vars(args), "threads": 1, "connections": 4})
+        for mode, target in dict.fromkeys((m, t if m == "get" else "random") for m, t in plans.values()):
+            wrk(base, once, 1, mode, target, wrk_env)
+        for key, (mode, target) in plans.items():
+            if key in wanted:
+                log(f"running {key}")
+                results[key] = measure(base, args, mode, target, wrk_env, server)
+                log(
+                    f"  {key}: {results[key]['rps']:.1f} req/s, p50 {results[key]['p50_ms']:.2f} ms, "
+                    f"p99 {results[key]['p99_ms']:.2f} ms, non-2xx {results[key]['non2xx']}"
+                )
+        if "d-1m" in wanted:
+            log(
+                f"topping applications up to {args.million:,} (SQL INSERT ... SELECT generate_series, then ANALYZE)"
+            )
+            fills["d-1m"] = step(env, "fill", "--total", str(args.million))
+            log(f"  {fills['d-1m']}")
+            explains["1m"] = step(env, "explain", str(RUN_DIR), "1m")
+            log("running d-1m")
+            results["d-1m"] = measure(base, args, "get", plans["d"][1], wrk_env, server)
+        noise["load_after"] = os.getloadavg()[0]
+    finally:
+        if not args.keep_server:
+            server.stop()
+        clear_redis(redis)
+    noise["server_errors"] = server_errors(server.log_path)
+    meta = {
+        "threads": args.threads,
+        "connections": args.connections,
+        "duration": args.duration,
+        "warmup": args.warmup,
+        "cores": os.cpu_count(),
+        "gunicorn": gunicorn_shape(env),
+        "pg": pg_version(),
+        "db": DB_NAME,
+        "redis": redis,
+        **noise,
+    }
+    (RUN_DIR / "results.json").write_text(
+        json.dumps(
+            {"results": results, "queries": queries, "meta": meta, "fills": fills, "explains": explains}
+        )
+    )
+    text = report(results, queries, meta, fills, explains)
+    print(text)
+    print()
+    print("SQL of each measured request (bench/.run/queries.json):")
+    print(query_listing(RUN_DIR / "queries.json"))
+    if not args.no_record:
+        record(text, command)
+        log("appended to bench/README.md")
+
+
+def server_errors(path: Path) -> int:
+    """ERROR/CRITICAL lines and tracebacks in gunicorn's output (the app's JSON lines and gunicorn's own)."""
+    if not path.exists():
+        return 0
+    count = 0
+    with path.open(errors="replace") as f:
+        for line in f:
+            markers = ('"level": "ERROR"', '"level": "CRITICAL"', "[ERROR]")
+            if line.startswith("Traceback") or any(m in line for m in markers):
+                count += 1
+    return count
+
+
+def gunicorn_shape(env: dict) -> str:
+    workers = env.get("WEB_CONCURRENCY") or str((os.cpu_count() or 1) * 2 + 1)
+    threads = env.get("GUNICORN_THREADS") or "4"
+    return f"{workers} processes x {threads} threads"
+
+
+def pg_version() -> str:
+    import psycopg
+
+    with psycopg.connect(database_url(DB_NAME)) as conn:
+        return conn.execute("SHOW server_version").fetchone()[0].split()[0]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+-- wrk script for every scenario of bench/run.py.
+--
+--   wrk -t4 -c16 -d10s -s bench/wrk/bench.lua http://127.0.0.1:8799 -- MODE TARGET RUN_ID
+--
+-- BENCH_FIXTURES names the Lua table written by `bench/steps.py seed` (token, business, invoices, payments).
+-- MODE   get      GET TARGET (a path), DayZero headers (Bearer + x-business-id)
+--        zuora | dayzero | moov | mix    a payment of 0.01 (1 cent), one dialect or round-robin over the three
+-- TARGET for payments: "random" (a random invoice of the seeded 1000, a random payment of the 1000 per
+--        dialect) or the name of one of the seeded single invoices (every request on that invoice)
+-- RUN_ID makes Idempotency-Keys unique across runs; thread id and a counter make them unique within one.
+-- done() prints one line "BENCH_JSON {...}": requests, duration_us, rps, p50_ms, p99_ms, non2xx, errors.
+
+local F = dofile(os.getenv("BENCH_FIXTURES"))
+local DIALECTS = { "zuora", "dayzero", "moov" }
+
+local threads = {}
+
+function setup(thread)
+   table.insert(threads, thread)
+   thread:set("tid", #threads)
+end
+
+function init(args)
+   mode, target, run_id = args[1], args[2] or "random", args[3] or tostring(os.time())
+   math.randomseed(os.time() * 1000 + tid * 7919)
+   counter, non2xx, statuses, samples = 0, 0, "", ""
+   auth = { ["Authorization"] = "Bearer " .. F.token }
+   dayzero_get = { ["Authorization"] = "Bearer " .. F.token, ["x-business-id"] = F.business_id }
+   if mode ~= "get" and target ~= "random" then
+      single = F.single[target]
+      assert(single, "no seeded single invoice named " .. target)
+   end
+end
+
+local function pick_invoice()
+   if single then
+      return single[1], single[2]
+   end
+   local row = F.invoices[math.random(#F.invoices)]
+   return row[1], row[2]
+end
+
+local function pick(list)
+   return list[math.random(#list)]
+end
+
+local function headers(extra, key)
+   local h = {
+      ["Authorization"] = "Bearer " .. F.token,
+      ["Content-Type"] = "application/json",
+      ["Idempotency-Key"] = key,
+   }
+   for k, v in pairs(extra) do
+      h[k] = v
+   end
+   return h
+end
+
+function request()
+   counter = counter + 1
+   if mode == "get" then
+      return wrk.format("GET", target, dayzero_get)
+   end
+   local dialect = mode
+   if mode == "mix" then
+      dialect = DIALECTS[(counter + tid) % 3 + 1]
+   end
+   local key = string.format("bench-%s-%d-%d", run_id, tid, counter)
+   local invoice, account = pick_invoice()
+   if dialect == "zuora" then
+      local body = string.format('{"Amount": 0.01, "InvoiceId": "%s", "PaymentId": "%s"}',
+         (invoice:gsub("-", "")), pick(F.payments.zuora))
+      return wrk.format("POST", "/v1/object/invoice-payment", headers({}, key), body)
+   elseif dialect == "dayzero" then
+      local body = string.format('{"transaction_id": "%s", "amount": 1}', pick(F.payments.dayzero))
+      return wrk.format("POST", "/api/v1/invoices/" .. invoice .. "/payments",
+         headers({ ["x-business-id"] = F.business_id }, key), body)
+   else
+      local body = '{"amount": {"currency": "USD", "valueDecimal": "0.01"}}'
+      return wrk.format("POST", "/accounts/" .. account .. "/invoices/" .. invoice .. "/payments",
+         headers({}, key), body)
+   end
+end
+
+function response(status, headers, body)
+   if status < 200 or status > 299 then
+      non2xx = non2xx + 1
+      if #samples < 600 then
+         samples = samples .. status .. " " .. string.sub(body or "", 1, 200) .. " | "
+      end
+   end
+end
+
+local function json_string(s)
+   return '"' .. s:gsub('\\', '\\\\'):gsub('"', '\\"'):gsub('[%c]', ' ') .. '"'
+end
+
+function done(summary, latency, requests)
+   local bad, sample = 0, ""
+   for _, thread in ipairs(threads) do
+      bad = bad + (thread:get("non2xx") or 0)
+      if #sample < 600 then
+         sample = sample .. (thread:get("samples") or "")
+      end
+   end
+   local e = summary.errors
+   local seconds = summary.duration / 1e6
+   io.write(string.format(
+      'BENCH_JSON {"requests": %d, "duration_us": %d, "rps": %.2f, "p50_ms": %.3f, "p90_ms": %.3f, ' ..
+      '"p99_ms": %.3f, "max_ms": %.3f, "mean_ms": %.3f, "non2xx": %d, "socket_errors": %d, "samples": %s}\n',
+      summary.requests, summary.duration, summary.requests / seconds,
+      latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000,
+      latency.max / 1000, latency.mean / 1000, bad,
+      e.connect + e.read + e.write + e.timeout, json_string(sample)))
+end
