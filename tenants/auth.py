@@ -63,6 +63,8 @@ class BasicClientAuthentication(BaseAuthentication):
             client_id, _, secret = base64.b64decode(parts[1], validate=True).decode().partition(":")
         except (IndexError, binascii.Error, UnicodeDecodeError) as exc:
             raise AuthenticationFailed("malformed basic credentials") from exc
+        if "\x00" in client_id:  # PostgreSQL text cannot hold NUL: the query would fail, no client matches
+            raise AuthenticationFailed("invalid client credentials")
         client = ApiClient.objects.filter(client_id=client_id, is_active=True).first()
         if client is None or not secret or not check_password(secret, client.client_secret):
             raise AuthenticationFailed("invalid client credentials")

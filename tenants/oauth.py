@@ -18,3 +18,9 @@ class TenantOAuth2Validator(OAuth2Validator):
         return grant_type == "client_credentials" and super().validate_grant_type(
             client_id, grant_type, client, request, *args, **kwargs
         )
+
+    def _load_application(self, client_id, request):
+        # PostgreSQL text cannot hold NUL: no client has such an id, and looking it up would fail (a 500).
+        if isinstance(client_id, str) and "\x00" in client_id:
+            return None
+        return super()._load_application(client_id, request)

@@ -6,11 +6,13 @@ from django_filters.utils import translate_validation
 from rest_framework import serializers
 
 from api.dayzero.errors import RENDERER
+from api.dayzero.schemas import DayZeroSchema
 from api.views import TenantAPIView
 
 
 class DayZeroView(TenantAPIView):
     errors = RENDERER
+    schema = DayZeroSchema()
     business_header_required = True
     # Where the services' field names sit in this dialect's requests, for the loc of a broken rule's 422.
     # Unlisted fields are body fields of the same name.

@@ -77,6 +77,15 @@ def _echo(value):
     return value
 
 
+def _body(request):
+    """The request's parsed body, or None if it has none that parses: an error about the query must not
+    be turned into a 500 by a body nobody asked for (a GET with `Content-Type: multipart/form-data`)."""
+    try:
+        return request.data
+    except (AttributeError, drf.APIException):
+        return None
+
+
 def validation_item(loc: list, code: str, message: str, value=None, ctx: dict | None = None) -> dict:
     kind, fixed = PYDANTIC_ERRORS.get(code, ("value_error", None))
     item = {"loc": loc, "msg": fixed or message, "type": kind, "input": _echo(value)}
@@ -109,22 +118,21 @@ class DayZeroErrors(errors.ErrorRenderer):
         loc = getattr(view, "error_locs", {}).get(exc.field)
         if loc is None:
             loc = ("body", *(exc.field.split(".") if exc.field else ()))
-        source = (
-            getattr(view, "kwargs", None)
-            if loc[0] == "path"
-            else getattr(context.get("request"), "data", None)
-        )
+        source = getattr(view, "kwargs", None) if loc[0] == "path" else _body(context.get("request"))
         message = RULE_MESSAGES.get(exc.code, exc.message)
         message = message[:1].upper() + message[1:]
         return validation_item(list(loc), exc.code, f"Value error, {message}", _lookup(source, loc[1:]))
 
     def validation_body(self, status, exc: drf.ValidationError, context):
         request = context.get("request")
-        data = getattr(request, "data", None) if request is not None else None
         items = []
         for path, error in _flatten(exc.detail):
             loc = ["body", *path] if path and path[0] != "query" else list(path)
-            source = data if loc[:1] == ["body"] else (request.query_params if request is not None else {})
+            source = (
+                _body(request)
+                if loc[:1] == ["body"]
+                else (request.query_params if request is not None else {})
+            )
             code = getattr(error, "code", "invalid")
             if loc[:1] == ["query"]:
                 value = _lookup(source, path[1:])

@@ -3,6 +3,8 @@
 import re
 from decimal import Decimal
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from invoices.models import Invoice
@@ -38,6 +40,7 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 10**17 - 1})
 class CentsField(serializers.Field):
     """An integer amount of minor units, > 0. Lax like pydantic: 100, 100.0 and "100" are 100."""
 
@@ -85,6 +88,7 @@ class EnumField(serializers.ChoiceField):
         self.error_messages["invalid_choice"] = f"Input should be {_expected(list(choices))}"
 
 
+@extend_schema_field(OpenApiTypes.UUID)
 class UUIDStrField(serializers.Field):
     default_error_messages = {
         "uuid_parsing": "Input should be a valid UUID",

@@ -5,11 +5,15 @@ from rest_framework import serializers
 from api.dayzero import fields
 from invoices.models import Invoice
 from payments.money import from_minor
+from tenants.models import Account
+
+# What the column holds: a longer address can be valid, and would fail at the database instead.
+EMAIL_MAX_LENGTH = Account._meta.get_field("email").max_length
 
 
 class AccountIn(serializers.Serializer):
     name = fields.StrictCharField(max_length=200)
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True, default="", max_length=EMAIL_MAX_LENGTH)
     currency = fields.CurrencyField()
 
 

@@ -12,7 +12,6 @@ MESSAGES = {
     "required": "is required",
     "null": "must not be null",
     "null_characters_not_allowed": "must not contain NUL characters",
-    "surrogate_characters_not_allowed": "must not contain surrogate characters",
 }
 
 

@@ -4,6 +4,8 @@ import re
 from datetime import UTC
 
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from payments.money import amount_validate, currency_validate, parse_decimal
@@ -46,11 +48,13 @@ class Choice(serializers.ChoiceField):
         self.error_messages["invalid_choice"] = "must be one of " + ", ".join(choices)
 
 
+@extend_schema_field({"type": "string", "pattern": "^[A-Z]{3}$"})
 class Currency(serializers.Field):
     def to_internal_value(self, data):
         return _money_rule(currency_validate, data)
 
 
+@extend_schema_field({"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$"})
 class DecimalString(serializers.Field):
     """Moov's valueDecimal: a plain decimal string ("12.987654321"), positive, at most 9 decimal places."""
 
@@ -63,6 +67,7 @@ class DecimalString(serializers.Field):
         return _money_rule(amount_validate, value)
 
 
+@extend_schema_field({"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]})
 class CalendarDate(serializers.Field):
     """A date ("2026-02-16") or an RFC 3339 date-time, of which the date as written is kept."""
 
@@ -79,6 +84,7 @@ class CalendarDate(serializers.Field):
         self.fail("invalid")
 
 
+@extend_schema_field(OpenApiTypes.DATETIME)
 class Timestamp(serializers.Field):
     """An RFC 3339 date-time; one without an offset is taken as UTC."""
 

@@ -1,6 +1,7 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from api.moov import presenters, serializers
+from api.moov import presenters, schemas, serializers
 from api.moov.base import MoovView
 from invoices.models import Invoice
 from invoices.services import invoice_create
@@ -15,12 +16,25 @@ class InvoicesView(MoovView):
         "due_date": ("dueDate",),
     }
 
+    @extend_schema(
+        operation_id="moov_invoice_list",
+        summary="List an account's invoices",
+        parameters=[serializers.InvoiceListQuery],
+        responses={200: schemas.Invoice(many=True), 422: schemas.FIELD_ERRORS},
+    )
     def get(self, request, account_id):
         query = self.query(serializers.InvoiceListQuery)
         skip, count = query.pop("skip"), query.pop("count")
         invoices = selectors.account_invoice_list(ctx=self.tenant, account_id=account_id, **query)
         return Response([presenters.invoice(row) for row in invoices[skip : skip + count]])
 
+    @extend_schema(
+        operation_id="moov_invoice_create",
+        summary="Create an invoice",
+        request=serializers.InvoiceIn,
+        examples=[schemas.INVOICE_EXAMPLE],
+        responses={201: schemas.Invoice},
+    )
     def post(self, request, account_id):
         account = account_get(ctx=self.tenant, account_id=account_id)
         data = self.body(serializers.InvoiceIn)
@@ -31,10 +45,20 @@ class InvoicesView(MoovView):
 class InvoiceView(MoovView):
     error_fields = {"due_date": ("dueDate",)}
 
+    @extend_schema(
+        operation_id="moov_invoice_get", summary="Retrieve an invoice", responses={200: schemas.Invoice}
+    )
     def get(self, request, account_id, invoice_id):
         invoice = selectors.account_invoice_get(ctx=self.tenant, account_id=account_id, invoice_id=invoice_id)
         return Response(presenters.invoice(invoice))
 
+    @extend_schema(
+        operation_id="moov_invoice_update",
+        summary="Update an invoice: details, send it (unpaid) or cancel it",
+        request=serializers.InvoiceUpdateIn,
+        examples=[schemas.SEND_EXAMPLE],
+        responses={200: schemas.Invoice},
+    )
     def patch(self, request, account_id, invoice_id):
         invoice = selectors.account_invoice_get(ctx=self.tenant, account_id=account_id, invoice_id=invoice_id)
         services.invoice_update(
@@ -47,10 +71,22 @@ class InvoiceView(MoovView):
 class InvoicePaymentsView(MoovView):
     error_fields = {"amount": ("amount", "valueDecimal"), "currency": ("amount", "currency")}
 
+    @extend_schema(
+        operation_id="moov_invoice_payment_list",
+        summary="List an invoice's payments",
+        responses={200: schemas.InvoicePayment(many=True)},
+    )
     def get(self, request, account_id, invoice_id):
         invoice = selectors.account_invoice_get(ctx=self.tenant, account_id=account_id, invoice_id=invoice_id)
         return Response([presenters.invoice_payment(row) for row in invoice.applications.all()])
 
+    @extend_schema(
+        operation_id="moov_invoice_payment_create",
+        summary="Create payment resource",
+        request=serializers.InvoicePaymentIn,
+        examples=[schemas.PAYMENT_EXAMPLE],
+        responses={200: schemas.InvoicePayment},
+    )
     def post(self, request, account_id, invoice_id):
         invoice = selectors.account_invoice_get(ctx=self.tenant, account_id=account_id, invoice_id=invoice_id)
         data = self.body(serializers.InvoicePaymentIn)

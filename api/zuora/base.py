@@ -3,6 +3,7 @@ from rest_framework import serializers
 from api.views import TenantAPIView
 from api.zuora.errors import RENDERER, UnrecognisedFields
 from api.zuora.renderers import ZuoraJSONRenderer
+from api.zuora.schemas import ZuoraSchema
 
 
 def _has_unknown_fields(serializer: serializers.Serializer, data: dict) -> bool:
@@ -25,6 +26,7 @@ class ZuoraView(TenantAPIView):
     errors = RENDERER
     entity_header_required_when_several = True
     renderer_classes = [ZuoraJSONRenderer]
+    schema = ZuoraSchema()
     # The URL kwarg naming the object a view acts on; its absence is a 404 (see ZuoraErrors).
     path_field = "object_id"
 

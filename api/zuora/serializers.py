@@ -2,11 +2,30 @@
 
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from payments.money import parse_decimal
+from payments.money import MAX_AMOUNT, parse_decimal
+from tenants.models import Account
+
+# What the column holds: a longer address can be valid, and would fail at the database instead.
+EMAIL_MAX_LENGTH = Account._meta.get_field("email").max_length
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {
+                "type": "number",
+                "minimum": 0,
+                "exclusiveMinimum": True,
+                "maximum": int(MAX_AMOUNT),
+                "exclusiveMaximum": True,
+            },
+            {"type": "string", "maxLength": 16, "pattern": r"^\s*[0-9]+(\.[0-9]+)?\s*$"},
+        ]
+    }
+)
 class AmountField(serializers.Field):
     """A JSON number (parsed as Decimal) or numeric string of at most 16 characters as written."""
 
@@ -40,7 +59,7 @@ class IdField(serializers.CharField):
 
 
 class ContactIn(serializers.Serializer):
-    WorkEmail = serializers.EmailField(required=False, allow_blank=True)
+    WorkEmail = serializers.EmailField(required=False, allow_blank=True, max_length=EMAIL_MAX_LENGTH)
 
 
 class AccountIn(serializers.Serializer):

@@ -1,8 +1,9 @@
 from datetime import UTC, datetime, time
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from api.zuora import presenters, serializers
+from api.zuora import presenters, schemas, serializers
 from api.zuora.base import ZuoraView
 from payments import selectors, services
 from payments.models import Payment
@@ -11,6 +12,13 @@ from tenants import services as tenant_services
 
 
 class AccountCreateView(ZuoraView):
+    @extend_schema(
+        operation_id="zuora_account_create",
+        summary="Create an account",
+        request=serializers.AccountIn,
+        examples=[schemas.ACCOUNT_EXAMPLE],
+        responses={200: schemas.Created},
+    )
     def post(self, request):
         data = self.body(serializers.AccountIn)
         email = data.get("BillToContact", {}).get("WorkEmail", "")
@@ -21,6 +29,9 @@ class AccountCreateView(ZuoraView):
 
 
 class AccountView(ZuoraView):
+    @extend_schema(
+        operation_id="zuora_account_get", summary="Retrieve an account", responses={200: schemas.Account}
+    )
     def get(self, request, object_id):
         return Response(
             presenters.account(tenant_selectors.account_get(ctx=self.tenant, account_id=object_id))
@@ -28,11 +39,21 @@ class AccountView(ZuoraView):
 
 
 class InvoiceView(ZuoraView):
+    @extend_schema(
+        operation_id="zuora_invoice_get", summary="Retrieve an invoice", responses={200: schemas.Invoice}
+    )
     def get(self, request, object_id):
         return Response(presenters.invoice(selectors.invoice_get(ctx=self.tenant, invoice_id=object_id)))
 
 
 class PaymentCreateView(ZuoraView):
+    @extend_schema(
+        operation_id="zuora_payment_create",
+        summary="Create a payment",
+        request=serializers.PaymentIn,
+        examples=[schemas.PAYMENT_EXAMPLE],
+        responses={200: schemas.Created},
+    )
     def post(self, request):
         data = self.body(serializers.PaymentIn)
         payment = services.payment_record(
@@ -50,11 +71,21 @@ class PaymentCreateView(ZuoraView):
 
 
 class PaymentView(ZuoraView):
+    @extend_schema(
+        operation_id="zuora_payment_get", summary="Retrieve a payment", responses={200: schemas.Payment}
+    )
     def get(self, request, object_id):
         return Response(presenters.payment(selectors.payment_get(ctx=self.tenant, payment_id=object_id)))
 
 
 class InvoicePaymentCreateView(ZuoraView):
+    @extend_schema(
+        operation_id="zuora_invoice_payment_create",
+        summary="Create an invoice payment",
+        request=serializers.InvoicePaymentIn,
+        examples=[schemas.INVOICE_PAYMENT_EXAMPLE],
+        responses={200: schemas.Created},
+    )
     def post(self, request):
         data = self.body(serializers.InvoicePaymentIn)
         application = services.payment_apply(
@@ -66,10 +97,22 @@ class InvoicePaymentCreateView(ZuoraView):
 class InvoicePaymentView(ZuoraView):
     path_field = "invoice_payment_id"
 
+    @extend_schema(
+        operation_id="zuora_invoice_payment_get",
+        summary="Retrieve an invoice payment",
+        responses={200: schemas.InvoicePayment},
+    )
     def get(self, request, object_id):
         application = selectors.application_get(ctx=self.tenant, invoice_payment_id=object_id)
         return Response(presenters.invoice_payment(application))
 
+    @extend_schema(
+        operation_id="zuora_invoice_payment_update",
+        summary="Update an invoice payment's amount",
+        request=serializers.InvoicePaymentUpdate,
+        examples=[schemas.AMOUNT_EXAMPLE],
+        responses={200: schemas.Created},
+    )
     def put(self, request, object_id):
         data = self.body(serializers.InvoicePaymentUpdate)
         application = services.application_change_amount(
@@ -79,6 +122,13 @@ class InvoicePaymentView(ZuoraView):
 
 
 class RefundCreateView(ZuoraView):
+    @extend_schema(
+        operation_id="zuora_refund_create",
+        summary="Create a refund",
+        request=serializers.RefundIn,
+        examples=[schemas.REFUND_EXAMPLE],
+        responses={200: schemas.Created},
+    )
     def post(self, request):
         data = self.body(serializers.RefundIn)
         lines = data.get("RefundInvoicePaymentData", {}).get("RefundInvoicePayment")
@@ -97,6 +147,9 @@ class RefundCreateView(ZuoraView):
 
 
 class RefundView(ZuoraView):
+    @extend_schema(
+        operation_id="zuora_refund_get", summary="Retrieve a refund", responses={200: schemas.Refund}
+    )
     def get(self, request, object_id):
         refund = selectors.refund_get(ctx=self.tenant, refund_id=object_id)
         return Response(presenters.refund(refund))
