@@ -27,7 +27,7 @@ from oauth2_provider.models import (
 from payments.money import currency_validate, plain
 from tenants.errors import ApplicationError, Invalid
 from tenants.models import ALL_SCOPES, Account, ApiClient, Business, Entity, TenantOwned
-from tenants.services import business_provision, staff_context
+from tenants.services import api_client_revoke, business_provision, staff_context
 
 # Actions offered on a list (for the selected rows) and on an object's own page.
 EVERYWHERE = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
@@ -391,9 +391,7 @@ class ApiClientAdmin(TenantScopedAdmin):
     def revoke(self, request, queryset):
         revoked = 0
         for client in queryset.filter(is_active=True):
-            # The API checks is_active on every call (tenants/auth.py): the next request is a 401.
-            client.is_active = False
-            client.save(update_fields=["is_active", "updated"])
-            self.log_change(request, client, "Revoked")
-            revoked += 1
+            if api_client_revoke(client=client):
+                self.log_change(request, client, "Revoked")
+                revoked += 1
         self.report(request, "Revoked", revoked)

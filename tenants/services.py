@@ -117,6 +117,14 @@ def demo_provision() -> ProvisionedTenant:
     return ProvisionedTenant(client.business, entity_ids, client, secret, raw_token)
 
 
+def api_client_revoke(*, client: ApiClient) -> bool:
+    """Stops a client at once: the API checks is_active on every call (tenants/auth.py) and the token
+    endpoint refuses it. False if it was revoked already."""
+    return bool(
+        ApiClient.objects.filter(pk=client.pk, is_active=True).update(is_active=False, updated=timezone.now())
+    )
+
+
 def granted_entity_ids(client: ApiClient) -> list[UUID]:
     """The client's entities, the business's default first."""
     entities = Entity.all_tenants.filter(business_id=client.business_id)
