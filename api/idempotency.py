@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from api.errors import RequestRefused
 from api.models import IdempotencyKey
+from tenants import rows
 
 # Response headers replayed with the body; the rest (x-request-id, Vary, ...) belong to each response.
 SAVED_HEADERS = ("Content-Type", "Location", "X-Moov-Version")
@@ -107,12 +108,9 @@ def complete(row: IdempotencyKey, response: HttpResponse, *, save: bool) -> None
     if hasattr(response, "render"):
         response.render()
     headers = {name: response[name] for name in SAVED_HEADERS if response.has_header(name)}
-    IdempotencyKey.objects.unscoped().filter(pk=row.pk).update(
-        status_code=response.status_code,
-        response_body=response.content,
-        response_headers=headers,
-        completed_at=timezone.now(),
-    )
+    row.status_code, row.response_body, row.response_headers = response.status_code, response.content, headers
+    row.completed_at = timezone.now()
+    rows.update(row, ("status_code", "response_body", "response_headers", "completed_at"))
 
 
 def purge_expired() -> int:

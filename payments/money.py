@@ -4,7 +4,9 @@ A leaf module (stdlib and iso4217 only) so that every layer may use it: tenants 
 currency, invoices store amounts, the dialects convert DayZero's cents and Moov's decimal strings.
 """
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import cache
 
 import iso4217
 
@@ -33,6 +35,7 @@ def currency_validate(code: object, *, field: str = "currency") -> str:
     return code
 
 
+@cache  # an enum lookup by value scans the members; amounts are converted per row of a list
 def exponent(currency: str) -> int:
     return iso4217.Currency(currency).exponent
 
@@ -70,6 +73,16 @@ def parse_decimal(text: str) -> Decimal | None:
 def from_minor(units: int, currency: str) -> Decimal:
     """DayZero's integer minor units to an amount: 1234 USD cents -> 12.34, never through a float."""
     return Decimal(units).scaleb(-exponent(currency)).quantize(QUANTUM)
+
+
+@dataclass(frozen=True, slots=True)
+class Minor:
+    """An amount in minor units of a currency not known yet (DayZero's cents count in the transaction's)."""
+
+    units: int
+
+    def in_currency(self, currency: str) -> Decimal:
+        return from_minor(self.units, currency)
 
 
 def to_minor(amount: Decimal, currency: str) -> int:

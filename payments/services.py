@@ -23,17 +23,23 @@ from invoices.services import invoice_details_update, payment_link_open, payment
 from payments import tasks
 from payments.metrics import PAYMENTS_APPLIED
 from payments.models import InvoicePayment, LedgerEvent, Payment, Receipt, Refund, RefundLine
-from payments.money import ZERO, amount_validate, currency_validate
+from payments.money import ZERO, Minor, amount_validate, currency_validate
+from tenants import rows
 from tenants.context import TenantContext
 from tenants.errors import Conflict, Invalid, NotFound
+from tenants.models import Account
 from tenants.selectors import account_get
 from tenants.services import parse_uuid
 
 # --- locking and bookkeeping -------------------------------------------------------------------------
 
 
+def _key(pk) -> UUID | None:
+    return pk if isinstance(pk, UUID) else parse_uuid(str(pk))
+
+
 def _lock(queryset, pk, *, what: str, field: str):
-    key = pk if isinstance(pk, UUID) else parse_uuid(pk)
+    key = _key(pk)
     row = queryset.select_for_update(of=("self",)).filter(pk=key).first() if key else None
     if row is None:
         raise NotFound(f"{what} not found", field=field)
@@ -41,22 +47,26 @@ def _lock(queryset, pk, *, what: str, field: str):
 
 
 def _lock_payment(ctx: TenantContext, payment_id) -> Payment:
-    return _lock(Payment.objects.for_tenant(ctx), payment_id, what="payment", field="payment_id")
+    key = _key(payment_id)
+    payment = rows.get(Payment, ctx, key, lock=True) if key else None
+    if payment is None:
+        raise NotFound("payment not found", field="payment_id")
+    return payment
 
 
-def _lock_invoice(ctx: TenantContext, invoice_id) -> Invoice:
-    return _lock(
-        Invoice.objects.for_tenant(ctx).select_related("account"),
-        invoice_id,
-        what="invoice",
-        field="invoice_id",
-    )
+def _lock_invoice(ctx: TenantContext, invoice_id, **equal) -> Invoice:
+    """The invoice, locked, with its account (a receipt goes to the account's email)."""
+    key = _key(invoice_id)
+    invoice = rows.get(Invoice, ctx, key, lock=True, related="account", **equal) if key else None
+    if invoice is None:
+        raise NotFound("invoice not found", field="invoice_id")
+    return invoice
 
 
-def _numbers(*rows) -> dict:
+def _numbers(*touched) -> dict:
     """The counters of the rows an event touches, as strings (JSON keeps Decimal exact that way)."""
     out = {}
-    for row in rows:
+    for row in touched:
         if isinstance(row, Payment):
             out["payment"] = {
                 "amount": str(row.amount),
@@ -89,18 +99,20 @@ def _event(
     application_id=None,
     refund=None,
 ) -> None:
-    LedgerEvent.objects.unscoped().create(
-        business_id=ctx.business_id,
-        entity_id=entity_id,
-        kind=kind,
-        actor=ctx.actor,
-        request_id=ctx.request_id,
-        invoice_id=invoice.pk if invoice else None,
-        payment_id=payment.pk if payment else None,
-        invoice_payment_id=application_id,
-        refund_id=refund.pk if refund else None,
-        before=before,
-        after=after,
+    rows.insert(
+        LedgerEvent(
+            business_id=ctx.business_id,
+            entity_id=entity_id,
+            kind=kind,
+            actor=ctx.actor,
+            request_id=ctx.request_id,
+            invoice_id=invoice.pk if invoice else None,
+            payment_id=payment.pk if payment else None,
+            invoice_payment_id=application_id,
+            refund_id=refund.pk if refund else None,
+            before=before,
+            after=after,
+        )
     )
 
 
@@ -118,22 +130,21 @@ def _settle(invoice: Invoice) -> None:
         invoice.paid_at = None
 
 
-def _save(*rows) -> None:
-    for row in rows:
-        if isinstance(row, Payment):
-            row.save(update_fields=["allocated_amount", "refund_amount", "status", "updated_at"])
-        elif isinstance(row, Invoice):
-            row.save(
-                update_fields=[
-                    "payment_amount",
-                    "refund_amount",
-                    "status",
-                    "paid_at",
-                    "voided_at",
-                    "sent_at",
-                    "updated_at",
-                ]
-            )
+PAYMENT_COUNTERS = ("allocated_amount", "refund_amount", "status", "updated_at")
+INVOICE_COUNTERS = (
+    "payment_amount",
+    "refund_amount",
+    "status",
+    "paid_at",
+    "voided_at",
+    "sent_at",
+    "updated_at",
+)
+
+
+def _save(*changed) -> None:
+    for row in changed:
+        rows.update(row, PAYMENT_COUNTERS if isinstance(row, Payment) else INVOICE_COUNTERS)
 
 
 def _check_room(payment: Payment, invoice: Invoice, increase: Decimal, *, allow_overpayment: bool) -> None:
@@ -154,17 +165,17 @@ def _check_room(payment: Payment, invoice: Invoice, increase: Decimal, *, allow_
 
 
 def _request_link_cancellation(ctx: TenantContext, invoice: Invoice) -> None:
-    link = payment_link_request_cancel(invoice=invoice)
-    if link is not None:
+    link_id = payment_link_request_cancel(invoice=invoice)
+    if link_id is not None:
         _event(
             ctx,
             LedgerEvent.Kind.LINK_CANCEL_REQUESTED,
             entity_id=invoice.entity_id,
             invoice=invoice,
-            before={"link": {"id": str(link.pk), "status": "active"}},
-            after={"link": {"id": str(link.pk), "cancel_requested": True}},
+            before={"link": {"id": str(link_id), "status": "active"}},
+            after={"link": {"id": str(link_id), "cancel_requested": True}},
         )
-        enqueue_on_commit(invoice_tasks.cancel_payment_link, str(link.pk))
+        enqueue_on_commit(invoice_tasks.cancel_payment_link, str(link_id))
 
 
 @transaction.atomic
@@ -192,14 +203,36 @@ def payment_record(
     currency: str | None = None,
     account_id: UUID | str | None = None,
     status: str = Payment.Status.PROCESSED,
-    foreign_id: str = "",
-    reference: str = "",
-    description: str = "",
-    counterparty: str = "",
-    payment_method_id: str = "",
+    **details: str,
 ) -> Payment:
-    """Money received. With an account, the payment is in the account's entity and currency."""
+    """Money received. With an account, the payment is in the account's entity and currency.
+
+    `details`: foreign_id, reference, description, counterparty, payment_method_id.
+    """
     account = account_get(ctx=ctx, account_id=account_id) if account_id is not None else None
+    return _payment_insert(
+        ctx,
+        kind=kind,
+        amount=amount,
+        occurred_at=occurred_at,
+        currency=currency,
+        account=account,
+        status=status,
+        **details,
+    )
+
+
+def _payment_insert(
+    ctx: TenantContext,
+    *,
+    kind: str,
+    amount: Decimal,
+    occurred_at: datetime,
+    currency: str | None,
+    account: Account | None,
+    status: str = Payment.Status.PROCESSED,
+    **details: str,
+) -> Payment:
     if account is not None:
         currency = currency or account.currency
         if currency != account.currency:
@@ -210,21 +243,19 @@ def payment_record(
         raise Invalid("unknown payment kind", field="kind")
     if status not in (Payment.Status.DRAFT, Payment.Status.PROCESSED):
         raise Invalid("a new payment is draft or processed", field="status")
-    payment = Payment.objects.unscoped().create(
-        business_id=ctx.business_id,
-        entity_id=account.entity_id if account else ctx.entity_for_creation(),
-        account=account,
-        kind=kind,
-        currency=currency_validate(currency),
-        amount=amount_validate(amount),
-        occurred_at=occurred_at,
-        status=status,
-        foreign_id=foreign_id,
-        reference=reference,
-        description=description,
-        counterparty=counterparty,
-        payment_method_id=payment_method_id,
-        created_by=ctx.actor,
+    payment = rows.insert(
+        Payment(
+            business_id=ctx.business_id,
+            entity_id=account.entity_id if account else ctx.entity_for_creation(),
+            account=account,
+            kind=kind,
+            currency=currency_validate(currency),
+            amount=amount_validate(amount),
+            occurred_at=occurred_at,
+            status=status,
+            created_by=ctx.actor,
+            **details,
+        )
     )
     _event(
         ctx,
@@ -243,14 +274,71 @@ def payment_apply(
     ctx: TenantContext,
     invoice_id: UUID | str,
     payment_id: UUID | str,
-    amount: Decimal,
+    amount: Decimal | Minor,
     paid_on: datetime | None = None,
     allow_overpayment: bool = False,
 ) -> InvoicePayment:
-    """Applies `amount` of a payment to an invoice (an InvoicePayment)."""
-    amount = amount_validate(amount)
+    """Applies `amount` of a payment to an invoice (an InvoicePayment).
+
+    An amount in `Minor` units counts in the payment's currency, read under the payment's lock.
+    """
+    if not isinstance(amount, Minor):
+        amount = amount_validate(amount)
     payment = _lock_payment(ctx, payment_id)
+    if isinstance(amount, Minor):
+        amount = amount_validate(amount.in_currency(payment.currency))
     invoice = _lock_invoice(ctx, invoice_id)
+    return _apply(ctx, payment, invoice, amount, paid_on=paid_on, allow_overpayment=allow_overpayment)
+
+
+@transaction.atomic
+def external_payment_apply(
+    *,
+    ctx: TenantContext,
+    invoice_id: UUID | str,
+    amount: Decimal,
+    currency: str,
+    account_id: UUID | str | None = None,
+    paid_on: datetime | None = None,
+    foreign_id: str = "",
+    description: str = "",
+) -> InvoicePayment:
+    """Moov's "paid outside the platform": records an external payment and applies all of it.
+
+    With `account_id`, an invoice of another account is as absent as a missing one.
+    """
+    equal = {} if account_id is None else {"account_id": _key(account_id)}
+    try:
+        invoice = _lock_invoice(ctx, invoice_id, **equal)
+    except NotFound:
+        if account_id is not None:
+            account_get(ctx=ctx, account_id=account_id)  # says so when the account is the missing one
+        raise
+    # The invoice is locked before the payment exists: a payment inserted in this transaction is invisible
+    # to every other one, so none can hold or wait for its lock, and the payment -> invoice order holds.
+    payment = _payment_insert(
+        ctx,
+        kind=Payment.Kind.EXTERNAL,
+        amount=amount,
+        currency=currency,
+        account=invoice.account,
+        occurred_at=paid_on or timezone.now(),
+        foreign_id=foreign_id,
+        description=description,
+    )
+    return _apply(ctx, payment, invoice, payment.amount, paid_on=payment.occurred_at, allow_overpayment=False)
+
+
+def _apply(
+    ctx: TenantContext,
+    payment: Payment,
+    invoice: Invoice,
+    amount: Decimal,
+    *,
+    paid_on: datetime | None,
+    allow_overpayment: bool,
+) -> InvoicePayment:
+    """The application itself, on a locked payment and invoice."""
     if payment.currency != invoice.currency:
         raise Invalid(
             f"the payment is in {payment.currency}, the invoice in {invoice.currency}",
@@ -279,15 +367,17 @@ def payment_apply(
     invoice.payment_amount += amount
     _settle(invoice)
     _save(payment, invoice)
-    application = InvoicePayment.objects.unscoped().create(
-        business_id=ctx.business_id,
-        entity_id=invoice.entity_id,
-        invoice=invoice,
-        payment=payment,
-        amount=amount,
-        paid_on=paid_on or payment.occurred_at,
-        created_by=ctx.actor,
-        updated_by=ctx.actor,
+    application = rows.insert(
+        InvoicePayment(
+            business_id=ctx.business_id,
+            entity_id=invoice.entity_id,
+            invoice=invoice,
+            payment=payment,
+            amount=amount,
+            paid_on=paid_on or payment.occurred_at,
+            created_by=ctx.actor,
+            updated_by=ctx.actor,
+        )
     )
     _event(
         ctx,
@@ -306,53 +396,21 @@ def payment_apply(
     return application
 
 
-@transaction.atomic
-def external_payment_apply(
-    *,
-    ctx: TenantContext,
-    invoice_id: UUID | str,
-    amount: Decimal,
-    currency: str,
-    paid_on: datetime | None = None,
-    foreign_id: str = "",
-    description: str = "",
-) -> InvoicePayment:
-    """Moov's "paid outside the platform": records an external payment and applies all of it."""
-    invoice = Invoice.objects.for_tenant(ctx).filter(pk=parse_uuid(str(invoice_id))).first()
-    if invoice is None:
-        raise NotFound("invoice not found", field="invoice_id")
-    payment = payment_record(
-        ctx=ctx,
-        kind=Payment.Kind.EXTERNAL,
-        amount=amount,
-        currency=currency,
-        account_id=invoice.account_id,
-        occurred_at=paid_on or timezone.now(),
-        foreign_id=foreign_id,
-        description=description,
-    )
-    return payment_apply(
-        ctx=ctx,
-        invoice_id=invoice.pk,
-        payment_id=payment.pk,
-        amount=payment.amount,
-        paid_on=payment.occurred_at,
-    )
-
-
 def _receipt_create(invoice: Invoice, application: InvoicePayment) -> None:
     email = invoice.account.email
-    receipt = Receipt.objects.unscoped().create(
-        business_id=invoice.business_id,
-        entity_id=invoice.entity_id,
-        invoice=invoice,
-        invoice_payment=application,
-        amount=application.amount,
-        currency=invoice.currency,
-        paid_on=application.paid_on,
-        balance_after=invoice.balance,
-        to_email=email,
-        status=Receipt.Status.PENDING if email else Receipt.Status.SKIPPED,
+    receipt = rows.insert(
+        Receipt(
+            business_id=invoice.business_id,
+            entity_id=invoice.entity_id,
+            invoice=invoice,
+            invoice_payment=application,
+            amount=application.amount,
+            currency=invoice.currency,
+            paid_on=application.paid_on,
+            balance_after=invoice.balance,
+            to_email=email,
+            status=Receipt.Status.PENDING if email else Receipt.Status.SKIPPED,
+        )
     )
     if email:
         enqueue_on_commit(tasks.send_receipt, str(receipt.pk))

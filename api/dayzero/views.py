@@ -7,7 +7,7 @@ from api.dayzero.pagination import CursorQuery, paginate
 from invoices.services import invoice_create
 from payments import selectors, services
 from payments.models import Payment
-from payments.money import from_minor
+from payments.money import Minor
 from tenants import selectors as tenant_selectors
 from tenants import services as tenant_services
 
@@ -172,13 +172,12 @@ class InvoicePaymentsView(DayZeroView):
     )
     def post(self, request, invoice_id):
         data = self.body(serializers.InvoicePaymentIn)
-        # The cents count in the transaction's currency; payment_apply refuses an invoice in another one.
-        transaction = selectors.payment_get(ctx=self.tenant, payment_id=data["transaction_id"])
         application = services.payment_apply(
             ctx=self.tenant,
             invoice_id=invoice_id,
-            payment_id=transaction.pk,
-            amount=from_minor(data["amount"], transaction.currency),
+            payment_id=data["transaction_id"],
+            # The cents count in the transaction's currency; payment_apply refuses an invoice in another one.
+            amount=Minor(data["amount"]),
             paid_on=data.get("paid_on"),
             allow_overpayment=True,  # DayZero lets a payment take an invoice's balance below zero
         )

@@ -88,8 +88,9 @@ class InvoicePaymentsView(MoovView):
         responses={200: schemas.InvoicePayment},
     )
     def post(self, request, account_id, invoice_id):
-        invoice = selectors.account_invoice_get(ctx=self.tenant, account_id=account_id, invoice_id=invoice_id)
         data = self.body(serializers.InvoicePaymentIn)
         # Moov takes no overpayment here: external_payment_apply applies with allow_overpayment=False.
-        application = services.external_payment_apply(ctx=self.tenant, invoice_id=invoice.pk, **data)
+        application = services.external_payment_apply(
+            ctx=self.tenant, account_id=account_id, invoice_id=invoice_id, **data
+        )
         return Response(presenters.invoice_payment(application))
