@@ -2,7 +2,9 @@
 
 import logging
 
+from django.db import OperationalError
 from django.http import JsonResponse
+from psycopg import errors as pg
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
@@ -32,6 +34,11 @@ APPLICATION_STATUS = {
     app.Forbidden: 403,
     app.EntityRequired: 400,
 }
+
+
+def lock_wait_expired(exc: BaseException) -> bool:
+    """PostgreSQL gave up waiting for a row lock (lock_timeout = LOCK_WAIT_SECONDS): the row is busy."""
+    return isinstance(exc, OperationalError) and isinstance(exc.__cause__, pg.LockNotAvailable)
 
 
 class ErrorRenderer:
@@ -72,6 +79,10 @@ class ErrorRenderer:
                 headers["Retry-After"] = str(int(exc.wait) + 1)
             headers.update(getattr(exc, "extra_headers", {}))
             return Response(self.body(status, str(exc.detail), exc), status=status, headers=headers)
+        if lock_wait_expired(exc):
+            # Other requests held the invoice or payment for LOCK_WAIT_SECONDS: nothing was changed.
+            message = "the ledger rows this request needs are busy; retry shortly"
+            return Response(self.body(503, message, exc), status=503, headers={"Retry-After": "1"})
         return None
 
     def json_response(self, status: int, message: str) -> JsonResponse:

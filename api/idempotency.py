@@ -3,7 +3,7 @@
 The key's row is inserted at the start of the request's transaction and completed with the response at
 its end, so the work and the saved response commit together or not at all: a crash in between leaves
 neither, and the retry runs the work once. A concurrent request with the same key blocks on the row's
-unique index until the first commits, then replays its response (or gets 409 past IDEMPOTENCY_WAIT_SECONDS).
+unique index until the first commits, then replays its response (or gets 409 past LOCK_WAIT_SECONDS).
 """
 
 import hashlib
@@ -14,7 +14,7 @@ from django.db import OperationalError, connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
-from api.errors import RequestRefused
+from api.errors import RequestRefused, lock_wait_expired
 from api.models import IdempotencyKey
 from tenants import rows
 
@@ -63,7 +63,6 @@ def claim(*, request, client, business_id) -> IdempotencyKey:
     now = timezone.now()
     expired = now - timedelta(seconds=settings.IDEMPOTENCY_TTL_SECONDS)
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL lock_timeout = %s", [f"{settings.IDEMPOTENCY_WAIT_SECONDS}s"])
         try:
             # An expired row of the same key is taken over; a live one makes this a replay.
             cursor.execute(
@@ -80,10 +79,11 @@ def claim(*, request, client, business_id) -> IdempotencyKey:
                 """,
                 [business_id, client.pk, key, request.method, path, body_sha256, now, expired],
             )
-        except OperationalError as exc:  # lock_timeout: the first request is still running
-            raise IdempotencyKeyInFlight() from exc
+        except OperationalError as exc:
+            if lock_wait_expired(exc):  # the first request with this key is still running
+                raise IdempotencyKeyInFlight() from exc
+            raise
         claimed = cursor.fetchone()
-        cursor.execute("SET LOCAL lock_timeout = DEFAULT")
     if claimed is not None:
         return IdempotencyKey(pk=claimed[0])
     saved = IdempotencyKey.objects.unscoped().get(business_id=business_id, client=client, key=key)

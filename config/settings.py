@@ -14,9 +14,11 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rs
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="40/s")
 # The token endpoint is limited per client IP.
 TOKEN_RATE_LIMIT = env.str("TOKEN_RATE_LIMIT", default="20/s")
-# Idempotency-Key: responses are replayed for this long; a duplicate waits this long for the first.
+# Idempotency-Key: responses are replayed for this long.
 IDEMPOTENCY_TTL_SECONDS = env.int("IDEMPOTENCY_TTL_SECONDS", default=24 * 3600)
-IDEMPOTENCY_WAIT_SECONDS = env.int("IDEMPOTENCY_WAIT_SECONDS", default=10)
+# Longest wait for a row lock (PostgreSQL's lock_timeout, on every connection): a repeated Idempotency-Key
+# waiting for its first request, a payment waiting for a busy invoice. Then 409 or 503, never a hang.
+LOCK_WAIT_SECONDS = env.int("LOCK_WAIT_SECONDS", default=10)
 # Request bodies: at most this many bytes as sent, and as inflated from gzip.
 REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=1024 * 1024)
 REQUEST_MAX_INFLATED_BYTES = env.int("REQUEST_MAX_INFLATED_BYTES", default=1024 * 1024)
@@ -87,6 +89,9 @@ else:
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+# Set once per connection, not per transaction: a SET LOCAL would cost a round trip on every request.
+_options = DATABASES["default"]["OPTIONS"]
+_options["options"] = f"{_options.get('options', '')} -c lock_timeout={LOCK_WAIT_SECONDS}s".strip()
 # Transactions belong to services, never to the request.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 

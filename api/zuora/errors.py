@@ -23,6 +23,7 @@ STATUS_CODES = {
     422: "INVALID_VALUE",
     429: "REQUEST_EXCEEDED_RATE",
     500: "UNKNOWN_ERROR",
+    503: "LOCK_COMPETITION",  # Zuora's code for "the object is locked by another request, retry"
 }
 
 

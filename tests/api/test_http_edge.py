@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 
+import psycopg
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -170,6 +171,63 @@ def test_twenty_concurrent_requests_with_one_key_execute_once():
     assert len({r.content for r in responses}) == 1
     assert InvoicePayment.objects.for_tenant(tenant.ctx()).count() == 1
     assert Payment.objects.for_tenant(tenant.ctx()).get().allocated_amount == D("10")
+
+
+@pytest.fixture
+def row_holder():
+    """A second PostgreSQL session that takes row locks and keeps them until the test ends."""
+    holder = psycopg.connect(**connection.get_connection_params())
+    yield holder
+    holder.rollback()
+    holder.close()
+
+
+@pytest.fixture
+def short_lock_wait():
+    """This thread's session waits 300 ms for a row lock instead of LOCK_WAIT_SECONDS."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW lock_timeout")
+        assert cursor.fetchone()[0] == "10s"  # LOCK_WAIT_SECONDS, set on every connection
+        cursor.execute("SET lock_timeout = '300ms'")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("RESET lock_timeout")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_busy_invoice_is_503_with_retry_after_and_changes_nothing(row_holder, short_lock_wait):
+    tenant = make_tenant()
+    account = tenant.account()
+    invoice, payment = tenant.invoice("100", account=account), tenant.payment("100", account=account)
+    row_holder.execute("SELECT 1 FROM invoices_invoice WHERE id = %s FOR UPDATE", [invoice.id])
+
+    response = _zuora_apply(APIClient(), tenant, invoice, payment, key="busy")
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "1"
+    assert response.json()["Errors"][0]["Code"] == "LOCK_COMPETITION"
+    assert not InvoicePayment.objects.for_tenant(tenant.ctx()).exists()
+    assert Payment.objects.for_tenant(tenant.ctx()).get().allocated_amount == 0
+    assert not IdempotencyKey.objects.unscoped().exists()  # a 5xx is not saved: the retry runs the work
+    row_holder.rollback()
+    assert _zuora_apply(APIClient(), tenant, invoice, payment, key="busy").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_key_whose_first_request_is_still_running_is_409(row_holder, short_lock_wait):
+    tenant = make_tenant()
+    account = tenant.account()
+    invoice, payment = tenant.invoice("100", account=account), tenant.payment("100", account=account)
+    row_holder.execute(  # the first request's claim, not committed yet
+        "INSERT INTO api_idempotencykey (business_id, client_id, key, method, path, body_sha256,"
+        " response_headers, created_at) VALUES (%s, %s, 'running', 'POST', '/', '', '{}', now())",
+        [tenant.business_id, tenant.client.pk],
+    )
+
+    response = _zuora_apply(APIClient(), tenant, invoice, payment, key="running")
+
+    assert response.status_code == 409
+    assert not InvoicePayment.objects.for_tenant(tenant.ctx()).exists()
 
 
 # --- gzip and sizes -------------------------------------------------------------------------------------
