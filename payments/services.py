@@ -87,7 +87,11 @@ def _numbers(*touched) -> dict:
     return out
 
 
-def _event(
+def _event(ctx: TenantContext, kind: str, **fields) -> None:
+    rows.insert(_event_row(ctx, kind, **fields))
+
+
+def _event_row(
     ctx: TenantContext,
     kind: str,
     *,
@@ -98,21 +102,19 @@ def _event(
     payment=None,
     application_id=None,
     refund=None,
-) -> None:
-    rows.insert(
-        LedgerEvent(
-            business_id=ctx.business_id,
-            entity_id=entity_id,
-            kind=kind,
-            actor=ctx.actor,
-            request_id=ctx.request_id,
-            invoice_id=invoice.pk if invoice else None,
-            payment_id=payment.pk if payment else None,
-            invoice_payment_id=application_id,
-            refund_id=refund.pk if refund else None,
-            before=before,
-            after=after,
-        )
+) -> LedgerEvent:
+    return LedgerEvent(
+        business_id=ctx.business_id,
+        entity_id=entity_id,
+        kind=kind,
+        actor=ctx.actor,
+        request_id=ctx.request_id,
+        invoice_id=invoice.pk if invoice else None,
+        payment_id=payment.pk if payment else None,
+        invoice_payment_id=application_id,
+        refund_id=refund.pk if refund else None,
+        before=before,
+        after=after,
     )
 
 
@@ -210,7 +212,7 @@ def payment_record(
     `details`: foreign_id, reference, description, counterparty, payment_method_id.
     """
     account = account_get(ctx=ctx, account_id=account_id) if account_id is not None else None
-    return _payment_insert(
+    payment = _payment_new(
         ctx,
         kind=kind,
         amount=amount,
@@ -220,9 +222,11 @@ def payment_record(
         status=status,
         **details,
     )
+    rows.write(inserts=[payment, _recorded(ctx, payment)])
+    return payment
 
 
-def _payment_insert(
+def _payment_new(
     ctx: TenantContext,
     *,
     kind: str,
@@ -233,6 +237,7 @@ def _payment_insert(
     status: str = Payment.Status.PROCESSED,
     **details: str,
 ) -> Payment:
+    """A valid new payment, not saved yet."""
     if account is not None:
         currency = currency or account.currency
         if currency != account.currency:
@@ -243,21 +248,22 @@ def _payment_insert(
         raise Invalid("unknown payment kind", field="kind")
     if status not in (Payment.Status.DRAFT, Payment.Status.PROCESSED):
         raise Invalid("a new payment is draft or processed", field="status")
-    payment = rows.insert(
-        Payment(
-            business_id=ctx.business_id,
-            entity_id=account.entity_id if account else ctx.entity_for_creation(),
-            account=account,
-            kind=kind,
-            currency=currency_validate(currency),
-            amount=amount_validate(amount),
-            occurred_at=occurred_at,
-            status=status,
-            created_by=ctx.actor,
-            **details,
-        )
+    return Payment(
+        business_id=ctx.business_id,
+        entity_id=account.entity_id if account else ctx.entity_for_creation(),
+        account=account,
+        kind=kind,
+        currency=currency_validate(currency),
+        amount=amount_validate(amount),
+        occurred_at=occurred_at,
+        status=status,
+        created_by=ctx.actor,
+        **details,
     )
-    _event(
+
+
+def _recorded(ctx: TenantContext, payment: Payment) -> LedgerEvent:
+    return _event_row(
         ctx,
         LedgerEvent.Kind.PAYMENT_RECORDED,
         entity_id=payment.entity_id,
@@ -265,7 +271,6 @@ def _payment_insert(
         before={},
         after=_numbers(payment),
     )
-    return payment
 
 
 @transaction.atomic
@@ -316,7 +321,7 @@ def external_payment_apply(
         raise
     # The invoice is locked before the payment exists: a payment inserted in this transaction is invisible
     # to every other one, so none can hold or wait for its lock, and the payment -> invoice order holds.
-    payment = _payment_insert(
+    payment = _payment_new(
         ctx,
         kind=Payment.Kind.EXTERNAL,
         amount=amount,
@@ -362,24 +367,28 @@ def _apply(
             code="invoice_state",
         )
     _check_room(payment, invoice, amount, allow_overpayment=allow_overpayment)
+    updates, inserts = [(invoice, INVOICE_COUNTERS)], []
+    if payment._state.adding:
+        # Recorded by this same change (Moov's external payment): inserted once, with its final numbers;
+        # its two events still tell both steps.
+        inserts += [payment, _recorded(ctx, payment)]
+    else:
+        updates.insert(0, (payment, PAYMENT_COUNTERS))
     before = _numbers(payment, invoice)
     payment.allocated_amount += amount
     invoice.payment_amount += amount
     _settle(invoice)
-    _save(payment, invoice)
-    application = rows.insert(
-        InvoicePayment(
-            business_id=ctx.business_id,
-            entity_id=invoice.entity_id,
-            invoice=invoice,
-            payment=payment,
-            amount=amount,
-            paid_on=paid_on or payment.occurred_at,
-            created_by=ctx.actor,
-            updated_by=ctx.actor,
-        )
+    application = InvoicePayment(
+        business_id=ctx.business_id,
+        entity_id=invoice.entity_id,
+        invoice=invoice,
+        payment=payment,
+        amount=amount,
+        paid_on=paid_on or payment.occurred_at,
+        created_by=ctx.actor,
+        updated_by=ctx.actor,
     )
-    _event(
+    applied = _event_row(
         ctx,
         LedgerEvent.Kind.APPLIED,
         entity_id=invoice.entity_id,
@@ -389,31 +398,31 @@ def _apply(
         before=before,
         after=_numbers(payment, invoice, application),
     )
-    _receipt_create(invoice, application)
+    receipt = _receipt(invoice, application)
+    rows.write(updates=updates, inserts=[*inserts, application, applied, receipt])
+    if receipt.status == Receipt.Status.PENDING:
+        enqueue_on_commit(tasks.send_receipt, str(receipt.pk))
     if payment.kind == Payment.Kind.EXTERNAL or invoice.status == Invoice.Status.PAID:
         _request_link_cancellation(ctx, invoice)
     transaction.on_commit(PAYMENTS_APPLIED.inc)
     return application
 
 
-def _receipt_create(invoice: Invoice, application: InvoicePayment) -> None:
+def _receipt(invoice: Invoice, application: InvoicePayment) -> Receipt:
+    """The receipt of an application: pending (its task queued on commit) when the account has an email."""
     email = invoice.account.email
-    receipt = rows.insert(
-        Receipt(
-            business_id=invoice.business_id,
-            entity_id=invoice.entity_id,
-            invoice=invoice,
-            invoice_payment=application,
-            amount=application.amount,
-            currency=invoice.currency,
-            paid_on=application.paid_on,
-            balance_after=invoice.balance,
-            to_email=email,
-            status=Receipt.Status.PENDING if email else Receipt.Status.SKIPPED,
-        )
+    return Receipt(
+        business_id=invoice.business_id,
+        entity_id=invoice.entity_id,
+        invoice=invoice,
+        invoice_payment=application,
+        amount=application.amount,
+        currency=invoice.currency,
+        paid_on=application.paid_on,
+        balance_after=invoice.balance,
+        to_email=email,
+        status=Receipt.Status.PENDING if email else Receipt.Status.SKIPPED,
     )
-    if email:
-        enqueue_on_commit(tasks.send_receipt, str(receipt.pk))
 
 
 # --- applications ---------------------------------------------------------------------------------------
