@@ -11,7 +11,7 @@ from invoices.models import Invoice
 from payments.models import InvoicePayment, LedgerEvent, Payment, Refund
 from tenants.context import TenantContext
 from tenants.errors import NotFound
-from tenants.selectors import account_get
+from tenants.selectors import account_get, one_or_none
 from tenants.services import parse_uuid
 
 
@@ -21,7 +21,7 @@ def _key(pk: UUID | str) -> UUID | None:
 
 def _get(queryset: QuerySet, pk: UUID | str, *, what: str, field: str) -> Model:
     key = _key(pk)
-    row = queryset.filter(pk=key).first() if key else None
+    row = one_or_none(queryset.filter(pk=key)) if key else None
     if row is None:
         raise NotFound(f"{what} not found", field=field)
     return row
@@ -87,7 +87,7 @@ def account_invoice_get(*, ctx: TenantContext, account_id: UUID | str, invoice_i
     account = account_get(ctx=ctx, account_id=account_id)
     pk = invoice_id if isinstance(invoice_id, UUID) else parse_uuid(invoice_id)
     invoices = Invoice.objects.for_tenant(ctx).filter(account=account, pk=pk)
-    invoice = _with_payments_and_links(invoices).first() if pk else None
+    invoice = one_or_none(_with_payments_and_links(invoices)) if pk else None
     if invoice is None:
         raise NotFound("invoice not found", field="invoice_id")
     return invoice

@@ -28,7 +28,7 @@ from tenants import rows
 from tenants.context import TenantContext
 from tenants.errors import Conflict, Invalid, NotFound
 from tenants.models import Account
-from tenants.selectors import account_get
+from tenants.selectors import account_get, one_or_none
 from tenants.services import parse_uuid
 
 # --- locking and bookkeeping -------------------------------------------------------------------------
@@ -40,7 +40,7 @@ def _key(pk) -> UUID | None:
 
 def _lock(queryset, pk, *, what: str, field: str):
     key = _key(pk)
-    row = queryset.select_for_update(of=("self",)).filter(pk=key).first() if key else None
+    row = one_or_none(queryset.select_for_update(of=("self",)).filter(pk=key)) if key else None
     if row is None:
         raise NotFound(f"{what} not found", field=field)
     return row

@@ -30,6 +30,8 @@ class DayZeroView(TenantAPIView):
 
     def filtered(self, filterset_class: type[FilterSet], queryset: QuerySet, **kwargs) -> QuerySet:
         """`queryset` narrowed by the query parameters `filterset_class` declares; errors as in query()."""
+        if not any(name in self.request.query_params for name in filterset_class.base_filters):
+            return queryset  # nothing to filter by: no form to build and validate (~5% of a page's CPU)
         filterset = filterset_class(self.request.query_params, queryset=queryset, **kwargs)
         if not filterset.is_valid():
             raise serializers.ValidationError({"query": translate_validation(filterset.errors).detail})

@@ -158,7 +158,9 @@ class InvoicePaymentsView(DayZeroView):
         invoice = selectors.invoice_get(ctx=self.tenant, invoice_id=invoice_id)
         applications = self.filtered(
             filters.InvoicePaymentFilter,
-            selectors.application_list(ctx=self.tenant, invoice_id=invoice.pk),
+            selectors.application_list(ctx=self.tenant, invoice_id=invoice.pk).only(
+                *presenters.LISTED_FIELDS
+            ),
             currency=invoice.currency,
         )
         return Response(paginate(applications, query).as_dict(presenters.invoice_payment_listed))
