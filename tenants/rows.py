@@ -63,7 +63,11 @@ def insert(row: Model) -> Model:
 
 def update(row: Model, fields: tuple[str, ...]) -> None:
     """UPDATEs `fields` of `row` (auto_now fields among them get the time now), as `save(update_fields=...)`."""
-    write(updates=[(row, fields)])
+    sql, model_fields = _update(type(row), fields)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*_update_values(row, model_fields), row.pk])
+        if cursor.rowcount != 1:
+            raise DatabaseError(f"{type(row).__name__} {row.pk} was not updated")
 
 
 def write(*, updates: Sequence[tuple[Model, tuple[str, ...]]] = (), inserts: Sequence[Model] = ()) -> None:
@@ -77,8 +81,7 @@ def write(*, updates: Sequence[tuple[Model, tuple[str, ...]]] = (), inserts: Seq
     sql, update_fields, insert_fields = _write(shape)
     params = []
     for (row, _), fields in zip(updates, update_fields, strict=True):
-        params += [field.get_db_prep_save(field.pre_save(row, False), connection) for field in fields]
-        params.append(row.pk)
+        params += [*_update_values(row, fields), row.pk]
     for row, fields in zip(inserts, insert_fields, strict=True):
         params += _insert_values(row, fields)
     with connection.cursor() as cursor:
@@ -129,6 +132,10 @@ def _select(model: type[Model], related: str | None, lock: bool, equal: tuple[st
     return sql + (" FOR UPDATE OF t" if lock else ""), fields, related_fields
 
 
+def _update_values(row: Model, fields) -> list:
+    return [field.get_db_prep_save(field.pre_save(row, False), connection) for field in fields]
+
+
 def _insert_values(row: Model, fields) -> list:
     return [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
 
@@ -153,8 +160,7 @@ def _update(model: type[Model], names: tuple[str, ...]):
     meta = model._meta
     fields = [meta.get_field(name) for name in names]
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s RETURNING 1"
-    return sql, fields
+    return f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s", fields
 
 
 @cache
@@ -163,7 +169,7 @@ def _write(shape):
     clauses, update_fields, insert_fields = [], [], []
     for number, (model, names) in enumerate(updates):
         sql, fields = _update(model, names)
-        clauses.append(f"u{number} AS ({sql})")
+        clauses.append(f"u{number} AS ({sql} RETURNING 1)")
         update_fields.append(fields)
     for number, model in enumerate(inserts):
         sql, fields, _ = _insert(model)
