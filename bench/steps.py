@@ -165,7 +165,7 @@ def fill(total: int) -> dict:
                 SELECT md5(%(tag)s || ':inv:' || g)::uuid, f.business_id, f.entity_id, f.account_id,
                     'FILL-' || %(tag)s || '-' || g, '', 'USD', 1000000, 'partially_paid', current_date,
                     least(%(per)s, %(missing)s - g * %(per)s), 0, now(), now()
-                FROM generate_series(0, %(invoices)s - 1) AS g
+                FROM generate_series(0, %(invoices)s::int - 1) AS g
                 JOIN bench_filler f ON f.k = g %% %(fillers)s
                 """,
                 {
@@ -188,7 +188,7 @@ def fill(total: int) -> dict:
                     SELECT md5(%(tag)s || ':pay:' || g)::uuid, f.business_id, f.entity_id, f.account_id,
                         'bank_transaction', 'USD', 1, 1, 0, now(), 'processed', '', '', '', '', '', 'bench:fill',
                         now(), now()
-                    FROM generate_series(%(low)s, %(high)s) AS g
+                    FROM generate_series(%(low)s::int, %(high)s::int) AS g
                     JOIN bench_filler f ON f.k = (g / %(per)s) %% %(fillers)s
                     """,
                     params,
@@ -200,7 +200,7 @@ def fill(total: int) -> dict:
                     SELECT gen_random_uuid(), f.business_id, f.entity_id, md5(%(tag)s || ':inv:' || (g / %(per)s))::uuid,
                         md5(%(tag)s || ':pay:' || g)::uuid, 1, 0, now(), 'bench:fill', 'bench:fill',
                         now() + g * interval '1 microsecond', now()
-                    FROM generate_series(%(low)s, %(high)s) AS g
+                    FROM generate_series(%(low)s::int, %(high)s::int) AS g
                     JOIN bench_filler f ON f.k = (g / %(per)s) %% %(fillers)s
                     """,
                     params,
@@ -377,7 +377,7 @@ def grow(invoice_id: str, count: int) -> dict:
                 counterparty, payment_method_id, created_by, created_at, updated_at)
             SELECT md5(%(tag)s || g)::uuid, %(b)s, %(e)s, %(a)s, 'external', 'USD', 0.01, 0.01, 0, now(),
                 'processed', '', '', '', '', '', 'bench:grow', now(), now()
-            FROM generate_series(1, %(n)s) AS g
+            FROM generate_series(1, %(n)s::int) AS g
             """,
             params,
         )
@@ -387,7 +387,7 @@ def grow(invoice_id: str, count: int) -> dict:
                 refund_amount, paid_on, created_by, updated_by, created_at, updated_at)
             SELECT gen_random_uuid(), %(b)s, %(e)s, %(inv)s, md5(%(tag)s || g)::uuid, 0.01, 0, now(),
                 'bench:grow', 'bench:grow', now(), now()
-            FROM generate_series(1, %(n)s) AS g
+            FROM generate_series(1, %(n)s::int) AS g
             """,
             params,
         )

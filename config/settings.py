@@ -89,8 +89,14 @@ else:
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
-# Set once per connection, not per transaction: a SET LOCAL would cost a round trip on every request.
+# Parameters bound by the server, and statements run 5 times on a connection prepared there: PostgreSQL
+# parses and plans the hot path's statements once per connection, not once per request. Off for a
+# PgBouncer in transaction mode, which cannot keep prepared statements.
 _options = DATABASES["default"]["OPTIONS"]
+if env.bool("DB_PREPARED_STATEMENTS", default=True):
+    _options.setdefault("server_side_binding", True)
+    _options.setdefault("prepare_threshold", 5)
+# Set once per connection, not per transaction: a SET LOCAL would cost a round trip on every request.
 _options["options"] = f"{_options.get('options', '')} -c lock_timeout={LOCK_WAIT_SECONDS}s".strip()
 # Transactions belong to services, never to the request.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
