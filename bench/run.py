@@ -232,16 +232,61 @@ def wrk(base: str, args: argparse.Namespace, seconds: float, mode: str, target: 
 
 
 def measure(
-    base: str, args: argparse.Namespace, mode: str, target: str, env: dict, server: "Server | None" = None
+    base: str,
+    args: argparse.Namespace,
+    mode: str,
+    target: str,
+    env: dict,
+    server: "Server | None" = None,
+    *,
+    seconds: float | None = None,
+    warmup: float | None = None,
 ) -> dict:
     time.sleep(1)  # requests still running from the previous run finish before this one starts
-    if args.warmup > 0:
-        wrk(base, args, args.warmup, mode, target, env)
+    warmup = args.warmup if warmup is None else warmup
+    if warmup > 0:
+        wrk(base, args, warmup, mode, target, env)
     meter = CpuMeter(server) if server else None
-    result = wrk(base, args, args.duration, mode, target, env)
+    result = wrk(base, args, args.duration if seconds is None else seconds, mode, target, env)
     if meter:
         result["cpu"] = meter.stop()
     return result
+
+
+def combine(parts: list[dict]) -> dict:
+    """One scenario's rounds as one result: requests/s over their summed time, latency percentiles from
+    their merged quantiles (each weighted by its round's requests), CPU shares averaged."""
+    if len(parts) == 1:
+        return parts[0]
+    requests = sum(p["requests"] for p in parts)
+    duration_us = sum(p["duration_us"] for p in parts)
+    points = sorted((q, p["requests"] / len(p["quantiles_ms"])) for p in parts for q in p["quantiles_ms"])
+
+    def percentile(share: float) -> float:
+        reached = 0.0
+        for value, weight in points:
+            reached += weight
+            if reached >= share * requests:
+                return value
+        return points[-1][0]
+
+    combined = {
+        "requests": requests,
+        "duration_us": duration_us,
+        "rps": requests / (duration_us / 1e6),
+        "p50_ms": percentile(0.50),
+        "p90_ms": percentile(0.90),
+        "p99_ms": percentile(0.99),
+        "max_ms": max(p["max_ms"] for p in parts),
+        "mean_ms": sum(p["mean_ms"] * p["requests"] for p in parts) / max(1, requests),
+        "non2xx": sum(p["non2xx"] for p in parts),
+        "socket_errors": sum(p["socket_errors"] for p in parts),
+        "samples": parts[0]["samples"],
+        "rounds_rps": [round(p["rps"], 1) for p in parts],
+    }
+    if all(p.get("cpu") for p in parts):
+        combined["cpu"] = {k: sum(p["cpu"][k] for p in parts) / len(parts) for k in parts[0]["cpu"]}
+    return combined
 
 
 def _ticks(pid: int) -> int:
@@ -344,7 +389,8 @@ def report(results: dict, queries: dict, meta: dict, fills: dict, explains: dict
     lines = []
     add = lines.append
     add(
-        f"wrk -t{meta['threads']} -c{meta['connections']} -d{meta['duration']}s (+{meta['warmup']}s warm-up) "
+        f"wrk -t{meta['threads']} -c{meta['connections']} -d{meta['duration']}s per scenario in "
+        f"{meta.get('rounds', 1)} interleaved rounds (+{meta['warmup']}s warm-up) "
         f"against gunicorn {meta['gunicorn']} on {meta['cores']} cores, PostgreSQL {meta['pg']} ({meta['db']}), "
         f"Redis {meta['redis'] or 'off'}; DEBUG=false, API_RATE_LIMIT={RATE_LIMIT}, JSON logs to a file"
     )
@@ -500,6 +546,12 @@ def parse_args(argv):
     )
     parser.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_DURATION", 10)))
     parser.add_argument("--warmup", type=float, default=float(os.environ.get("BENCH_WARMUP", 2)))
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=int(os.environ.get("BENCH_ROUNDS", 3)),
+        help="interleaved rounds: each scenario measures duration/rounds seconds in each",
+    )
     parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", 4)))
     parser.add_argument("--connections", type=int, default=int(os.environ.get("BENCH_CONNECTIONS", 16)))
     parser.add_argument(
@@ -585,14 +637,30 @@ def main(argv=None) -> None:
         once = argparse.Namespace(**{**vars(args), "threads": 1, "connections": 4})
         for mode, target in dict.fromkeys((m, t if m == "get" else "random") for m, t in plans.values()):
             wrk(base, once, 1, mode, target, wrk_env)
-        for key, (mode, target) in plans.items():
-            if key in wanted:
-                log(f"running {key}")
-                results[key] = measure(base, args, mode, target, wrk_env, server)
-                log(
-                    f"  {key}: {results[key]['rps']:.1f} req/s, p50 {results[key]['p50_ms']:.2f} ms, "
-                    f"p99 {results[key]['p99_ms']:.2f} ms, non-2xx {results[key]['non2xx']}"
+        # Rounds: every scenario runs a slice of its time in each round, so a change in the machine's speed
+        # during the run (a shared VM's is common) hits every scenario alike and the ratios stay fair.
+        keys = [key for key in plans if key in wanted]
+        parts: dict[str, list] = {key: [] for key in keys}
+        for number in range(args.rounds):
+            for key in keys:
+                mode, target = plans[key]
+                log(f"running {key} (round {number + 1} of {args.rounds})")
+                part = measure(
+                    base,
+                    args,
+                    mode,
+                    target,
+                    wrk_env,
+                    server,
+                    seconds=args.duration / args.rounds,
+                    warmup=args.warmup if number == 0 else 0,
                 )
+                parts[key].append(part)
+                log(
+                    f"  {key}: {part['rps']:.1f} req/s, p50 {part['p50_ms']:.2f} ms, p99 {part['p99_ms']:.2f} ms"
+                )
+        for key in keys:
+            results[key] = combine(parts[key])
         if "d-1m" in wanted:
             log(
                 f"topping applications up to {args.million:,} (SQL INSERT ... SELECT generate_series, then ANALYZE)"
@@ -613,6 +681,7 @@ def main(argv=None) -> None:
         "connections": args.connections,
         "duration": args.duration,
         "warmup": args.warmup,
+        "rounds": args.rounds,
         "cores": os.cpu_count(),
         "gunicorn": gunicorn_shape(env),
         "pg": pg_version(),

@@ -8,7 +8,8 @@
 -- TARGET for payments: "random" (a random invoice of the seeded 1000, a random payment of the 1000 per
 --        dialect) or the name of one of the seeded single invoices (every request on that invoice)
 -- RUN_ID makes Idempotency-Keys unique across runs; thread id and a counter make them unique within one.
--- done() prints one line "BENCH_JSON {...}": requests, duration_us, rps, p50_ms, p99_ms, non2xx, errors.
+-- done() prints one line "BENCH_JSON {...}": requests, duration_us, rps, p50_ms, p99_ms, non2xx, errors,
+-- and 200 latency quantiles.
 
 local F = dofile(os.getenv("BENCH_FIXTURES"))
 local DIALECTS = { "zuora", "dayzero", "moov" }
@@ -105,11 +106,17 @@ function done(summary, latency, requests)
    end
    local e = summary.errors
    local seconds = summary.duration / 1e6
+   -- 200 quantiles, each standing for 0.5% of the requests: run.py merges rounds of one scenario with them.
+   local quantiles = {}
+   for i = 1, 200 do
+      quantiles[i] = string.format("%.3f", latency:percentile((i - 0.5) / 2) / 1000)
+   end
    io.write(string.format(
       'BENCH_JSON {"requests": %d, "duration_us": %d, "rps": %.2f, "p50_ms": %.3f, "p90_ms": %.3f, ' ..
-      '"p99_ms": %.3f, "max_ms": %.3f, "mean_ms": %.3f, "non2xx": %d, "socket_errors": %d, "samples": %s}\n',
+      '"p99_ms": %.3f, "max_ms": %.3f, "mean_ms": %.3f, "non2xx": %d, "socket_errors": %d, "samples": %s, ' ..
+      '"quantiles_ms": [%s]}\n',
       summary.requests, summary.duration, summary.requests / seconds,
       latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000,
       latency.max / 1000, latency.mean / 1000, bad,
-      e.connect + e.read + e.write + e.timeout, json_string(sample)))
+      e.connect + e.read + e.write + e.timeout, json_string(sample), table.concat(quantiles, ", ")))
 end
