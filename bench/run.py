@@ -1,6 +1,6 @@
 """The benchmark: one command, one run, every figure of issue 9's "Benchmarks" section.
 
-    .venv/bin/python bench/run.py [--duration 10] [--warmup 2] [--threads 4] [--connections 16]
+    .venv/bin/python bench/run.py [--duration 12] [--rounds 3] [--warmup 2] [--threads 4] [--connections 16]
 
 It drops and recreates its own database (payments_bench, on DATABASE_URL's server, else 127.0.0.1:5432),
 migrates and seeds it, serves the app with gunicorn (config/gunicorn.py, production settings: DEBUG off,
@@ -213,7 +213,7 @@ def wrk(base: str, args: argparse.Namespace, seconds: float, mode: str, target: 
         "wrk",
         f"-t{args.threads}",
         f"-c{args.connections}",
-        f"-d{seconds:g}s",
+        f"-d{max(1, round(seconds))}s",  # wrk takes whole seconds
         "--timeout",
         "10s",
         "-s",
@@ -544,7 +544,7 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_DURATION", 10)))
+    parser.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_DURATION", 12)))
     parser.add_argument("--warmup", type=float, default=float(os.environ.get("BENCH_WARMUP", 2)))
     parser.add_argument(
         "--rounds",

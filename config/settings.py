@@ -155,7 +155,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 1,
     "max_retries": 0,
 }
+# Beat queues the send task of new receipts this often (payments.receipts.receipts_relay).
+RECEIPT_RELAY_SECONDS = env.float("RECEIPT_RELAY_SECONDS", default=1.0)
 CELERY_BEAT_SCHEDULE = {
+    "relay-receipts": {"task": "payments.tasks.relay_receipts", "schedule": RECEIPT_RELAY_SECONDS},
     "sweep-side-effects": {"task": "payments.tasks.sweep_side_effects", "schedule": 30.0},
     "purge-idempotency-keys": {"task": "api.tasks.purge_idempotency_keys", "schedule": 3600.0},
 }

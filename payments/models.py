@@ -163,11 +163,18 @@ class Receipt(TenantOwned, EmailDelivery):
     currency = models.CharField(max_length=3)
     paid_on = models.DateTimeField()
     balance_after = models.DecimalField(**MONEY_FIELD)
+    # When the relay (payments.receipts.receipts_relay) queued its send task; NULL while it waits for it.
+    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta(TenantOwned.Meta):
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["business", "invoice"], name="receipt_invoice"),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="pending", queued_at__isnull=True),
+                name="receipt_to_queue",
+            ),
             models.Index(
                 fields=["status", "updated_at"], condition=Q(status="pending"), name="receipt_pending"
             ),

@@ -4,7 +4,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -45,6 +45,33 @@ def receipt_send(receipt_id: UUID | str) -> str:
     if outcome == "sent":
         transaction.on_commit(RECEIPTS_SENT.inc)
     return outcome
+
+
+def receipts_relay(limit: int = 500) -> int:
+    """The receipts' outbox relay, run by beat every RECEIPT_RELAY_SECONDS: queues the send task of each
+    pending receipt not queued yet, oldest first, and returns how many.
+
+    A payment writes its receipt row and never talks to the broker: publishing a task costs about a tenth
+    of a payment request's CPU (bench/README.md), and a broker outage cannot reach the request. Rows are
+    claimed with SKIP LOCKED (overlapping relays share the work) and marked before the publish; one whose
+    publish failed is left to the sweep, which queues every receipt still pending after a while.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {Receipt._meta.db_table} SET queued_at = now() WHERE id IN (
+                SELECT id FROM {Receipt._meta.db_table}
+                WHERE status = %s AND queued_at IS NULL
+                ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED
+            )
+            RETURNING id
+            """,
+            [Receipt.Status.PENDING, limit],
+        )
+        claimed = [row[0] for row in cursor.fetchall()]
+    for pk in claimed:
+        send_receipt.apply_async(args=[str(pk)])
+    return len(claimed)
 
 
 def receipt_resend(*, ctx: TenantContext, receipt_id: UUID | str) -> None:

@@ -13,6 +13,13 @@ def send_receipt(receipt_id: str) -> str:
 
 
 @shared_task
+def relay_receipts() -> int:
+    from payments.receipts import receipts_relay
+
+    return receipts_relay()
+
+
+@shared_task
 def sweep_side_effects() -> dict:
     """Re-queues receipts, link cancellations and invoice emails still pending a while after their commit.
 

@@ -23,6 +23,7 @@ from rest_framework.test import APIClient
 from api.models import IdempotencyKey
 from config.celery import app as celery_app
 from payments.models import InvoicePayment, Receipt
+from payments.receipts import receipts_relay
 from payments.tasks import send_receipt, sweep_side_effects
 from tests.factories import make_tenant
 from tests.servers import (
@@ -184,6 +185,7 @@ def test_a_celery_worker_killed_mid_task_loses_no_receipt_and_sends_none_twice(s
         with celery_broker(redis.url):
             for index, invoice in enumerate(invoices):
                 assert _apply(client, tenant, invoice, payment, key=f"worker-{index}").status_code == 200
+            assert receipts_relay() == 3  # what beat runs every second
             with celery_worker_process(redis, smtp_port) as worker:
                 assert inbox.sending.wait(30), "the worker never started sending"
                 worker.send_signal(signal.SIGKILL)  # mid-send: the SMTP server has not accepted the message

@@ -10,6 +10,7 @@ from config.celery import app as celery_app
 from invoices.models import PaymentLink
 from payments import services, tasks
 from payments.models import Receipt
+from payments.receipts import receipts_relay
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -92,7 +93,8 @@ def test_smtp_failure_keeps_the_receipt_pending_with_its_error(
 def test_broker_down_at_commit_time_delays_but_never_loses_a_receipt(
     tenant, smtp, django_capture_on_commit_callbacks
 ):
-    """Publishing to a dead Redis fails fast and quietly; the sweep delivers the receipt later."""
+    """A payment never publishes to the broker (the relay does): a dead Redis costs it nothing, and the
+    sweep delivers the receipt later."""
     from tests.servers import free_port
 
     invoice = tenant.invoice("100")
@@ -154,3 +156,46 @@ def test_removing_an_application_cancels_its_unsent_receipt(tenant):
     )
     services.application_remove(ctx=tenant.ctx(), invoice_payment_id=application.id)
     assert Receipt.objects.for_tenant(tenant.ctx()).get().status == "canceled"
+
+
+# --- the relay ------------------------------------------------------------------------------------------
+
+
+def test_a_payment_leaves_its_receipt_to_the_relay_which_queues_it_once(tenant, smtp):
+    celery_app.conf.task_always_eager = (
+        False  # as with a broker: no relay at commit (the fixture restores it)
+    )
+    invoice = tenant.invoice("100")
+    services.payment_apply(
+        ctx=tenant.ctx(), invoice_id=invoice.id, payment_id=tenant.payment("10").id, amount=D("10")
+    )
+    receipt = Receipt.objects.for_tenant(tenant.ctx()).get()
+    assert (receipt.status, receipt.queued_at) == ("pending", None)
+    celery_app.conf.task_always_eager = True  # the task runs here instead of in a worker
+    assert receipts_relay() == 1
+    receipt.refresh_from_db()
+    assert receipt.status == "sent" and receipt.queued_at is not None
+    assert receipts_relay() == 0
+    assert len(smtp.messages) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_relay_skips_a_receipt_another_relay_holds(smtp):
+    import psycopg
+    from django.db import connection
+
+    from tests.factories import make_tenant
+
+    tenant = make_tenant()
+    celery_app.conf.task_always_eager = False
+    invoice = tenant.invoice("100")
+    services.payment_apply(
+        ctx=tenant.ctx(), invoice_id=invoice.id, payment_id=tenant.payment("10").id, amount=D("10")
+    )
+    celery_app.conf.task_always_eager = True
+    receipt = Receipt.objects.for_tenant(tenant.ctx()).get()
+    with psycopg.connect(**connection.get_connection_params()) as other:
+        other.execute("SELECT 1 FROM payments_receipt WHERE id = %s FOR UPDATE", [receipt.id])
+        assert receipts_relay() == 0
+    assert receipts_relay() == 1
+    assert len(smtp.messages) == 1

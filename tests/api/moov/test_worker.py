@@ -9,6 +9,7 @@ from celery.contrib.testing.worker import start_worker
 from config.celery import app as celery_app
 from invoices.models import InvoiceNotice, PaymentLink
 from payments.models import Receipt
+from payments.tasks import relay_receipts
 from tests.api.moov.helpers import client_for, invoices_path
 
 TIMEOUT_SECONDS = 20
@@ -45,6 +46,7 @@ def test_send_and_external_payment_through_a_real_worker(redis_url, tenant, smtp
             format="json",
         )
         assert paid.status_code == 200, paid.content
+        relay_receipts.delay()  # what beat sends every second
 
         def link_canceled_and_receipt_sent():
             link.refresh_from_db()
