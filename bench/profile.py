@@ -42,7 +42,7 @@ STEPS = [
     ("authentication (token + client SELECT)", r"^BearerTokenAuthentication\.authenticate "),
     ("tenant resolution (entities SELECT)", r"^tenant_context_resolve "),
     ("rate limit (2 Redis round trips)", r"^hit \(api/throttling\.py"),
-    ("idempotency claim (SET LOCAL, INSERT .. ON CONFLICT)", r"^claim \(api/idempotency\.py"),
+    ("idempotency claim (INSERT .. ON CONFLICT)", r"^claim \(api/idempotency\.py"),
     (
         "body parsing + serializer validation",
         r"rest_framework/(parsers|serializers|fields)\.py|api/parsers\.py",
