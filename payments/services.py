@@ -1,7 +1,7 @@
 """The only code that moves money.
 
 Every function here is one transaction that locks rows in one fixed order (payment, then invoices by id,
-then applications), changes counters under those locks, writes a LedgerEvent with the numbers before and
+then their applications and payment links), changes counters under those locks, writes a LedgerEvent with the numbers before and
 after, and writes any side effect as a row (a pending receipt, a link marked for cancellation). A link's
 Celery task is queued on commit; receipts, one per payment, are queued by a relay run by beat
 (payments.receipts.receipts_relay). The CHECK constraints in the models are the last line of defence.
@@ -186,12 +186,19 @@ def _request_link_cancellation(ctx: TenantContext, invoice: Invoice) -> None:
 def payment_link_cancel_request(*, ctx: TenantContext, link_id: UUID | str) -> None:
     """Staff end an active link the way the ledger does when its invoice is paid or voided: marked with a
     ledger event in their name, the cancel task queued on commit."""
-    link = _lock(PaymentLink.objects.for_tenant(ctx), link_id, what="payment link", field="link_id")
+    links = PaymentLink.objects.for_tenant(ctx)
+    key = _key(link_id)
+    invoice_id = one_or_none(links.filter(pk=key).values_list("invoice_id", flat=True)) if key else None
+    if invoice_id is None:
+        raise NotFound("payment link not found", field="link_id")
+    # The invoice before its link, the order a payment that settles the invoice takes: no deadlock.
+    invoice = _lock_invoice(ctx, invoice_id)
+    link = _lock(links, key, what="payment link", field="link_id")
     if link.status != PaymentLink.Status.ACTIVE:
         raise Conflict(f"the link is {link.status}, not active", field="link_id", code="link_state")
     if link.cancel_requested_at:
         raise Conflict("its cancellation was requested already", field="link_id", code="link_state")
-    _request_link_cancellation(ctx, _lock_invoice(ctx, link.invoice_id))
+    _request_link_cancellation(ctx, invoice)
 
 
 # --- payments -------------------------------------------------------------------------------------------
