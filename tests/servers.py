@@ -13,7 +13,6 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import quote
 
 from django.db import connection
 
@@ -39,8 +38,9 @@ def database_url() -> str:
     """The URL of the database this test process uses (the test database)."""
     db = connection.settings_dict
     host = db["HOST"] or "127.0.0.1"
-    location = quote(host, safe="") if host.startswith("/") else f"{host}:{db['PORT'] or 5432}"
-    return f"postgres://{db['USER']}@{location}/{db['NAME']}"
+    if host.startswith("/"):  # a Unix socket (the embedded server): django-environ reads it from the path
+        return f"postgres://{db['USER']}@/{host}/{db['NAME']}"
+    return f"postgres://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @contextlib.contextmanager
