@@ -68,7 +68,13 @@ def payment_link_url(link: PaymentLink) -> str:
 
 
 def payment_link_open(*, invoice: Invoice) -> PaymentLink:
-    """The invoice's active link, created if it has none. The caller holds the invoice row lock."""
+    """The invoice's active link, created if it has none. The caller holds the invoice row lock.
+
+    Only a sent invoice has a link (invoice_send stamps sent_at first): a payment on an invoice never sent
+    skips looking for one while it holds the invoice's lock.
+    """
+    if invoice.sent_at is None:
+        raise ValueError(f"invoice {invoice.pk} was not sent: only a sent invoice gets a payment link")
     link = PaymentLink.objects.unscoped().filter(invoice=invoice, status=PaymentLink.Status.ACTIVE).first()
     if link is None:
         link = PaymentLink.objects.unscoped().create(

@@ -413,7 +413,8 @@ def _apply(
         # The relay (run by beat) queues pending receipts. Without a broker (development, tests) no beat
         # runs: the relay runs when this transaction commits instead.
         enqueue_on_commit(tasks.relay_receipts)
-    if payment.kind == Payment.Kind.EXTERNAL or invoice.status == Invoice.Status.PAID:
+    settles = payment.kind == Payment.Kind.EXTERNAL or invoice.status == Invoice.Status.PAID
+    if settles and invoice.sent_at is not None:  # only a sent invoice has a link (payment_link_open)
         _request_link_cancellation(ctx, invoice)
     transaction.on_commit(PAYMENTS_APPLIED.inc)
     return application

@@ -13,9 +13,8 @@ from django.utils import timezone
 
 from api.models import IdempotencyKey
 from invoices.models import Invoice, PaymentLink
-from invoices.services import payment_link_open
 from payments.models import InvoicePayment, Payment, Receipt, Refund
-from payments.services import RefundPart, payment_apply, refund_create
+from payments.services import RefundPart, invoice_send, payment_apply, refund_create
 from tests.factories import Tenant, make_tenant
 
 PASSWORD = "correct horse battery staple"
@@ -76,8 +75,9 @@ def make_ledger(tenant: Tenant, prefix: str) -> Ledger:
     refund = refund_create(
         ctx=ctx, payment_id=payment.pk, amount=Decimal(10), parts=[RefundPart(invoice.pk, Decimal(10))]
     )
-    linked_invoice = tenant.invoice("50", account=account, number=f"{prefix}-2")
-    link = payment_link_open(invoice=linked_invoice)
+    linked_invoice, link = invoice_send(
+        ctx=ctx, invoice_id=tenant.invoice("50", account=account, number=f"{prefix}-2").pk
+    )
     key = IdempotencyKey.all_tenants.create(
         business_id=tenant.business_id,
         client=tenant.client,

@@ -8,9 +8,8 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.messages import get_messages
 
 from invoices.models import Invoice, PaymentLink
-from invoices.services import payment_link_open
 from payments.models import InvoicePayment, LedgerEvent, Receipt, Refund
-from payments.services import RefundPart, payment_apply, refund_create
+from payments.services import RefundPart, invoice_send, payment_apply, refund_create
 from tests.admin.conftest import back_office_user
 
 pytestmark = pytest.mark.django_db
@@ -238,8 +237,7 @@ def test_resend_a_pending_or_failed_receipt_but_never_a_sent_one(
 
 
 def test_cancel_a_payment_link(staff_client, acme, django_capture_on_commit_callbacks):
-    invoice = acme.invoice("100", number="INV-L")
-    link = payment_link_open(invoice=invoice)
+    invoice, link = invoice_send(ctx=acme.ctx(), invoice_id=acme.invoice("100", number="INV-L").pk)
 
     with django_capture_on_commit_callbacks(execute=True):
         done = run(staff_client, "/admin/invoices/paymentlink/", "cancel", link.pk)

@@ -4,6 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from invoices.models import PaymentLink
+from invoices.services import payment_link_open
 from payments import services
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +70,9 @@ def test_an_invoice_has_at_most_one_active_link(tenant):
         PaymentLink.objects.unscoped().create(
             business_id=invoice.business_id, entity_id=invoice.entity_id, invoice=invoice, code="another"
         )
+
+
+def test_only_a_sent_invoice_gets_a_link(tenant):
+    # Payments rely on it: on an invoice never sent they do not look for a link to cancel.
+    with pytest.raises(ValueError, match="not sent"):
+        payment_link_open(invoice=tenant.invoice("10"))
