@@ -130,7 +130,7 @@ def invoice_details_update(
     description: str | None = None,
 ) -> Invoice:
     """Changes the given details (None leaves one as it is) of an invoice that is not paid or void."""
-    key = invoice_id if isinstance(invoice_id, UUID) else parse_uuid(invoice_id)
+    key = parse_uuid(invoice_id)
     invoice = Invoice.objects.for_tenant(ctx).select_for_update().filter(pk=key).first() if key else None
     if invoice is None:
         raise NotFound("invoice not found", field="invoice_id")

@@ -15,12 +15,8 @@ from tenants.selectors import account_get, one_or_none
 from tenants.services import parse_uuid
 
 
-def _key(pk: UUID | str) -> UUID | None:
-    return pk if isinstance(pk, UUID) else parse_uuid(pk)
-
-
 def _get(queryset: QuerySet, pk: UUID | str, *, what: str, field: str) -> Model:
-    key = _key(pk)
+    key = parse_uuid(pk)
     row = one_or_none(queryset.filter(pk=key)) if key else None
     if row is None:
         raise NotFound(f"{what} not found", field=field)
@@ -50,7 +46,7 @@ def application_get(
     """One application; with `invoice_id`, only if it is on that invoice (a malformed id finds nothing)."""
     applications = InvoicePayment.objects.for_tenant(ctx).select_related("payment")
     if invoice_id is not None:
-        applications = applications.filter(invoice_id=_key(invoice_id))
+        applications = applications.filter(invoice_id=parse_uuid(invoice_id))
     return _get(applications, invoice_payment_id, what="invoice payment", field="invoice_payment_id")
 
 
@@ -85,7 +81,7 @@ def _with_payments_and_links(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
 def account_invoice_get(*, ctx: TenantContext, account_id: UUID | str, invoice_id: UUID | str) -> Invoice:
     """One invoice of the account; an invoice of another account is as absent as a missing one."""
     account = account_get(ctx=ctx, account_id=account_id)
-    pk = invoice_id if isinstance(invoice_id, UUID) else parse_uuid(invoice_id)
+    pk = parse_uuid(invoice_id)
     invoices = Invoice.objects.for_tenant(ctx).filter(account=account, pk=pk)
     invoice = one_or_none(_with_payments_and_links(invoices)) if pk else None
     if invoice is None:

@@ -36,12 +36,8 @@ from tenants.services import parse_uuid
 # --- locking and bookkeeping -------------------------------------------------------------------------
 
 
-def _key(pk) -> UUID | None:
-    return pk if isinstance(pk, UUID) else parse_uuid(str(pk))
-
-
 def _lock(queryset, pk, *, what: str, field: str):
-    key = _key(pk)
+    key = parse_uuid(pk)
     row = one_or_none(queryset.select_for_update(of=("self",)).filter(pk=key)) if key else None
     if row is None:
         raise NotFound(f"{what} not found", field=field)
@@ -49,7 +45,7 @@ def _lock(queryset, pk, *, what: str, field: str):
 
 
 def _lock_payment(ctx: TenantContext, payment_id) -> Payment:
-    key = _key(payment_id)
+    key = parse_uuid(payment_id)
     payment = rows.get(Payment, ctx, key, lock=True) if key else None
     if payment is None:
         raise NotFound("payment not found", field="payment_id")
@@ -58,7 +54,7 @@ def _lock_payment(ctx: TenantContext, payment_id) -> Payment:
 
 def _lock_invoice(ctx: TenantContext, invoice_id, **equal) -> Invoice:
     """The invoice, locked, with its account (a receipt goes to the account's email)."""
-    key = _key(invoice_id)
+    key = parse_uuid(invoice_id)
     invoice = rows.get(Invoice, ctx, key, lock=True, related="account", **equal) if key else None
     if invoice is None:
         raise NotFound("invoice not found", field="invoice_id")
@@ -187,7 +183,7 @@ def payment_link_cancel_request(*, ctx: TenantContext, link_id: UUID | str) -> N
     """Staff end an active link the way the ledger does when its invoice is paid or voided: marked with a
     ledger event in their name, the cancel task queued on commit."""
     links = PaymentLink.objects.for_tenant(ctx)
-    key = _key(link_id)
+    key = parse_uuid(link_id)
     invoice_id = one_or_none(links.filter(pk=key).values_list("invoice_id", flat=True)) if key else None
     if invoice_id is None:
         raise NotFound("payment link not found", field="link_id")
@@ -321,7 +317,7 @@ def external_payment_apply(
 
     With `account_id`, an invoice of another account is as absent as a missing one.
     """
-    equal = {} if account_id is None else {"account_id": _key(account_id)}
+    equal = {} if account_id is None else {"account_id": parse_uuid(account_id)}
     try:
         invoice = _lock_invoice(ctx, invoice_id, **equal)
     except NotFound:
@@ -442,11 +438,11 @@ def _receipt(invoice: Invoice, application: InvoicePayment) -> Receipt:
 
 def _lock_application(ctx: TenantContext, invoice_payment_id, invoice_id=None):
     """Locks payment, invoice and application, in that order, and returns all three."""
-    key = parse_uuid(str(invoice_payment_id))
+    key = parse_uuid(invoice_payment_id)
     applications = InvoicePayment.objects.for_tenant(ctx)
     if invoice_id is not None:
         # A malformed invoice id matches nothing (never an unscoped lookup, never a 500).
-        applications = applications.filter(invoice_id=parse_uuid(str(invoice_id)))
+        applications = applications.filter(invoice_id=parse_uuid(invoice_id))
     found = applications.filter(pk=key).values("payment_id", "invoice_id").first() if key else None
     if found is None:
         raise NotFound("invoice payment not found", field="invoice_payment_id")
@@ -569,8 +565,7 @@ def refund_create(
             )
         parts = [RefundPart(applications[0].invoice_id, amount)]
     parts = [
-        RefundPart(parse_uuid(str(p.invoice_id)), amount_validate(p.amount, field="RefundAmount"))
-        for p in parts
+        RefundPart(parse_uuid(p.invoice_id), amount_validate(p.amount, field="RefundAmount")) for p in parts
     ]
     if sum((p.amount for p in parts), ZERO) != amount:
         raise Invalid(

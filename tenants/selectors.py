@@ -16,7 +16,7 @@ def one_or_none[M: Model](queryset: QuerySet[M]) -> M | None:
 
 
 def account_get(*, ctx: TenantContext, account_id: str | UUID) -> Account:
-    pk = account_id if isinstance(account_id, UUID) else parse_uuid(account_id)
+    pk = parse_uuid(account_id)
     account = one_or_none(Account.objects.for_tenant(ctx).filter(pk=pk)) if pk else None
     if account is None:
         raise NotFound("account not found", field="account_id")

@@ -134,7 +134,9 @@ def granted_entity_ids(client: ApiClient) -> list[UUID]:
 
 
 def parse_uuid(value: object) -> UUID | None:
-    """A UUID written with or without dashes (Zuora writes 32 hex digits), else None."""
+    """A UUID as it is, or written with or without dashes (Zuora writes 32 hex digits); else None."""
+    if isinstance(value, UUID):
+        return value
     if not isinstance(value, str) or len(value) not in (32, 36):
         return None
     try:
