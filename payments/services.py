@@ -36,29 +36,22 @@ from tenants.services import parse_uuid
 # --- locking and bookkeeping -------------------------------------------------------------------------
 
 
-def _lock(queryset, pk, *, what: str, field: str):
+def _lock(model, ctx: TenantContext, pk, *, what: str, field: str, **lookup):
+    """The tenant's row of `model`, locked (`lookup`: rows.get's `related` and column values)."""
     key = parse_uuid(pk)
-    row = one_or_none(queryset.select_for_update(of=("self",)).filter(pk=key)) if key else None
+    row = rows.get(model, ctx, key, lock=True, **lookup) if key else None
     if row is None:
         raise NotFound(f"{what} not found", field=field)
     return row
 
 
 def _lock_payment(ctx: TenantContext, payment_id) -> Payment:
-    key = parse_uuid(payment_id)
-    payment = rows.get(Payment, ctx, key, lock=True) if key else None
-    if payment is None:
-        raise NotFound("payment not found", field="payment_id")
-    return payment
+    return _lock(Payment, ctx, payment_id, what="payment", field="payment_id")
 
 
 def _lock_invoice(ctx: TenantContext, invoice_id, **equal) -> Invoice:
     """The invoice, locked, with its account (a receipt goes to the account's email)."""
-    key = parse_uuid(invoice_id)
-    invoice = rows.get(Invoice, ctx, key, lock=True, related="account", **equal) if key else None
-    if invoice is None:
-        raise NotFound("invoice not found", field="invoice_id")
-    return invoice
+    return _lock(Invoice, ctx, invoice_id, what="invoice", field="invoice_id", related="account", **equal)
 
 
 def _numbers(*touched) -> dict:
@@ -182,14 +175,14 @@ def _request_link_cancellation(ctx: TenantContext, invoice: Invoice) -> None:
 def payment_link_cancel_request(*, ctx: TenantContext, link_id: UUID | str) -> None:
     """Staff end an active link the way the ledger does when its invoice is paid or voided: marked with a
     ledger event in their name, the cancel task queued on commit."""
-    links = PaymentLink.objects.for_tenant(ctx)
     key = parse_uuid(link_id)
-    invoice_id = one_or_none(links.filter(pk=key).values_list("invoice_id", flat=True)) if key else None
+    links = PaymentLink.objects.for_tenant(ctx).filter(pk=key)
+    invoice_id = one_or_none(links.values_list("invoice_id", flat=True)) if key else None
     if invoice_id is None:
         raise NotFound("payment link not found", field="link_id")
     # The invoice before its link, the order a payment that settles the invoice takes: no deadlock.
     invoice = _lock_invoice(ctx, invoice_id)
-    link = _lock(links, key, what="payment link", field="link_id")
+    link = _lock(PaymentLink, ctx, key, what="payment link", field="link_id")
     if link.status != PaymentLink.Status.ACTIVE:
         raise Conflict(f"the link is {link.status}, not active", field="link_id", code="link_state")
     if link.cancel_requested_at:
@@ -439,16 +432,17 @@ def _receipt(invoice: Invoice, application: InvoicePayment) -> Receipt:
 def _lock_application(ctx: TenantContext, invoice_payment_id, invoice_id=None):
     """Locks payment, invoice and application, in that order, and returns all three."""
     key = parse_uuid(invoice_payment_id)
-    applications = InvoicePayment.objects.for_tenant(ctx)
-    if invoice_id is not None:
-        # A malformed invoice id matches nothing (never an unscoped lookup, never a 500).
-        applications = applications.filter(invoice_id=parse_uuid(invoice_id))
-    found = applications.filter(pk=key).values("payment_id", "invoice_id").first() if key else None
+    # A malformed invoice id matches nothing (never an unscoped lookup, never a 500).
+    on_invoice = {} if invoice_id is None else {"invoice_id": parse_uuid(invoice_id)}
+    applications = InvoicePayment.objects.for_tenant(ctx).filter(**on_invoice)
+    found = one_or_none(applications.filter(pk=key).values("payment_id", "invoice_id")) if key else None
     if found is None:
         raise NotFound("invoice payment not found", field="invoice_payment_id")
     payment = _lock_payment(ctx, found["payment_id"])
     invoice = _lock_invoice(ctx, found["invoice_id"])
-    application = _lock(applications, key, what="invoice payment", field="invoice_payment_id")
+    application = _lock(
+        InvoicePayment, ctx, key, what="invoice payment", field="invoice_payment_id", **on_invoice
+    )
     return payment, invoice, application
 
 
@@ -616,9 +610,7 @@ def _refund_part(ctx, refund, payment, invoice, amount, applications) -> None:
         take = min(remaining, application.net_amount)
         if take <= 0:
             continue
-        locked = _lock(
-            InvoicePayment.objects.for_tenant(ctx), application.pk, what="invoice payment", field="InvoiceId"
-        )
+        locked = _lock(InvoicePayment, ctx, application.pk, what="invoice payment", field="InvoiceId")
         locked.refund_amount += take
         locked.updated_by = ctx.actor
         locked.save(update_fields=["refund_amount", "updated_by", "updated_at"])
