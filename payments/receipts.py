@@ -8,12 +8,13 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from config.celery import enqueue_on_commit
 from invoices.delivery import deliver, message_id
 from payments.metrics import RECEIPTS_SENT
 from payments.models import Receipt
 from payments.money import plain
-from payments.tasks import send_receipt
+from payments.tasks import relay_receipts, send_receipt
 from tenants.context import TenantContext
 from tenants.errors import Conflict, NotFound
 
@@ -45,6 +46,13 @@ def receipt_send(receipt_id: UUID | str) -> str:
     if outcome == "sent":
         transaction.on_commit(RECEIPTS_SENT.inc)
     return outcome
+
+
+def receipt_written(receipt: Receipt) -> None:
+    """A pending receipt waits for the relay, which beat runs. Without a broker (development, tests: Celery
+    runs tasks in-process) no beat runs, so the relay runs when the writing transaction commits."""
+    if receipt.status == Receipt.Status.PENDING and celery_app.conf.task_always_eager:
+        enqueue_on_commit(relay_receipts)
 
 
 def receipts_relay(limit: int = 500) -> int:

@@ -16,16 +16,15 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from config.celery import enqueue_on_commit
 from invoices import tasks as invoice_tasks
 from invoices.models import Invoice, PaymentLink
 from invoices.notices import invoice_notice_create
 from invoices.services import invoice_details_update, payment_link_open, payment_link_request_cancel
-from payments import tasks
 from payments.metrics import PAYMENTS_APPLIED
 from payments.models import InvoicePayment, LedgerEvent, Payment, Receipt, Refund, RefundLine
 from payments.money import ZERO, Minor, amount_validate, currency_validate
+from payments.receipts import receipt_written
 from tenants import rows
 from tenants.context import TenantContext
 from tenants.errors import Conflict, Invalid, NotFound
@@ -398,10 +397,7 @@ def _apply(
     )
     receipt = _receipt(invoice, application)
     rows.write(updates=updates, inserts=[*inserts, application, applied, receipt])
-    if receipt.status == Receipt.Status.PENDING and celery_app.conf.task_always_eager:
-        # The relay (run by beat) queues pending receipts. Without a broker (development, tests) no beat
-        # runs: the relay runs when this transaction commits instead.
-        enqueue_on_commit(tasks.relay_receipts)
+    receipt_written(receipt)
     settles = payment.kind == Payment.Kind.EXTERNAL or invoice.status == Invoice.Status.PAID
     if settles and invoice.sent_at is not None:  # only a sent invoice has a link (payment_link_open)
         _request_link_cancellation(ctx, invoice)
