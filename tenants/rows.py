@@ -29,7 +29,7 @@ def get[M: Model](
     `lock` takes its row lock (`FOR UPDATE OF` the model's table only); `related` names a foreign key whose
     row is joined and cached on the instance, as `select_related` does.
     """
-    sql, fields, related_fields = _select(model, related, lock, tuple(sorted(equal)))
+    sql = _select(model, related, lock, tuple(sorted(equal)))
     params = [ctx.business_id]
     if model.tenant_entity_field:
         params.append(list(ctx.entity_ids))
@@ -39,10 +39,11 @@ def get[M: Model](
         found = cursor.fetchone()
     if found is None:
         return None
-    row = _instance(model, fields, found[: len(fields)])
+    width = len(model._meta.concrete_fields)
+    row = _instance(model, found[:width])
     if related:
         field = model._meta.get_field(related)
-        field.set_cached_value(row, _instance(field.related_model, related_fields, found[len(fields) :]))
+        field.set_cached_value(row, _instance(field.related_model, found[width:]))
     return row
 
 
@@ -97,12 +98,21 @@ def write(*, updates: Sequence[tuple[Model, tuple[str, ...]]] = (), inserts: Seq
 # --- the statements, built once per shape ---------------------------------------------------------------
 
 
-def _instance(model: type[Model], fields, values) -> Model:
-    values = [
-        field.from_db_value(value, field, connection) if hasattr(field, "from_db_value") else value
-        for field, value in zip(fields, values, strict=True)
-    ]
-    return model.from_db(connection.alias, [field.attname for field in fields], values)
+def _instance(model: type[Model], values) -> Model:
+    """A model instance from a row of all its concrete columns, converted as the ORM converts them."""
+    attnames, converted = _loading(model)
+    if converted:
+        values = list(values)
+        for index, field in converted:
+            values[index] = field.from_db_value(values[index], field, connection)
+    return model.from_db(connection.alias, attnames, values)
+
+
+@cache
+def _loading(model: type[Model]):
+    fields = model._meta.concrete_fields
+    converted = [(index, field) for index, field in enumerate(fields) if hasattr(field, "from_db_value")]
+    return [field.attname for field in fields], converted
 
 
 def _columns(alias: str, fields) -> str:
@@ -113,12 +123,10 @@ def _columns(alias: str, fields) -> str:
 def _select(model: type[Model], related: str | None, lock: bool, equal: tuple[str, ...]):
     quote = connection.ops.quote_name
     meta = model._meta
-    fields = meta.concrete_fields
-    columns, joins, related_fields = _columns("t", fields), "", ()
+    columns, joins = _columns("t", meta.concrete_fields), ""
     if related:
         foreign_key = meta.get_field(related)
-        related_fields = foreign_key.related_model._meta.concrete_fields
-        columns += ", " + _columns("r", related_fields)
+        columns += ", " + _columns("r", foreign_key.related_model._meta.concrete_fields)
         joins = (
             f" JOIN {quote(foreign_key.related_model._meta.db_table)} r"
             f" ON r.{quote(foreign_key.target_field.column)} = t.{quote(foreign_key.column)}"
@@ -129,7 +137,7 @@ def _select(model: type[Model], related: str | None, lock: bool, equal: tuple[st
     where.append(f"t.{quote(meta.pk.column)} = %s")
     where += [f"t.{quote(meta.get_field(name).column)} = %s" for name in equal]
     sql = f"SELECT {columns} FROM {quote(meta.db_table)} t{joins} WHERE {' AND '.join(where)}"
-    return sql + (" FOR UPDATE OF t" if lock else ""), fields, related_fields
+    return sql + (" FOR UPDATE OF t" if lock else "")
 
 
 def _update_values(row: Model, fields) -> list:
