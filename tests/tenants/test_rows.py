@@ -1,12 +1,19 @@
 """tenants.rows: the hot path's single-row SQL, checked against what the ORM reads and writes."""
 
+import os
+import signal
+import threading
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from api.errors import lock_wait_expired
 from invoices.models import Invoice
 from payments.models import LedgerEvent, Payment
 from tenants import rows
@@ -104,3 +111,68 @@ def test_write_refuses_a_missing_row_and_a_broken_check_as_a_whole(tenant):
         rows.write(updates=[(invoice, ("payment_amount",))], inserts=[event])
     assert Invoice.objects.for_tenant(tenant.ctx()).get(pk=invoice.pk).payment_amount == 0
     assert not LedgerEvent.objects.unscoped().filter(actor="test").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_lock_goes_to_the_request_that_waited_longest_not_to_a_newcomer():
+    """When a lock holder commits, PostgreSQL wakes the waiter, and a newcomer that finds the row unlocked
+    before the waiter runs again would take it ahead of its turn. The waiter's backend is stopped
+    (SIGSTOP) across the holder's commit, so the newcomer always runs first: it must queue behind."""
+    tenant = make_tenant()
+    invoice, ctx = tenant.invoice(), tenant.ctx()
+    holding, release = threading.Event(), threading.Event()
+    waiter_pid = []
+
+    def hold():
+        try:
+            with transaction.atomic():
+                rows.get(Invoice, ctx, invoice.pk, lock=True)
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def wait_turn():
+        try:
+            connection.ensure_connection()
+            waiter_pid.append(connection.connection.info.backend_pid)
+            with transaction.atomic():
+                return rows.get(Invoice, ctx, invoice.pk, lock=True)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        held = pool.submit(hold)
+        assert holding.wait(10)
+        waited = pool.submit(wait_turn)
+        pid = _backend_waiting_on_a_lock(waiter_pid)
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            release.set()
+            held.result(10)
+            with pytest.raises(OperationalError) as newcomer, transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '300ms'")
+                rows.get(Invoice, ctx, invoice.pk, lock=True)
+            assert lock_wait_expired(newcomer.value)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        assert waited.result(10) == invoice
+
+
+def _backend_waiting_on_a_lock(pid_holder: list) -> int:
+    """The waiter's backend pid, once PostgreSQL shows it waiting on a lock."""
+    deadline = time.monotonic() + 10
+    while not pid_holder and time.monotonic() < deadline:
+        time.sleep(0.01)
+    pid = pid_holder[0]
+    command = Path(f"/proc/{pid}/cmdline")
+    if not command.exists() or not command.read_bytes().startswith(b"postgres"):
+        pytest.skip("PostgreSQL runs on another machine: its backend cannot be paused from here")
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
+            if cursor.fetchone() == ("Lock",):
+                return pid
+            time.sleep(0.01)
+    raise AssertionError("the waiter never waited on the lock")
