@@ -110,7 +110,8 @@ def complete(row: IdempotencyKey, response: HttpResponse, *, save: bool) -> None
     headers = {name: response[name] for name in SAVED_HEADERS if response.has_header(name)}
     row.status_code, row.response_body, row.response_headers = response.status_code, response.content, headers
     row.completed_at = timezone.now()
-    rows.update(row, ("status_code", "response_body", "response_headers", "completed_at"))
+    # Its own row, claimed by this transaction: saved in the round trip of the COMMIT.
+    rows.update(row, ("status_code", "response_body", "response_headers", "completed_at"), with_commit=True)
 
 
 def purge_expired() -> int:

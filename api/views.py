@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from api import idempotency, observability, throttling
 from api.errors import ErrorRenderer, MissingHeader, RequestRefused
+from config.postgres.base import savepoints_left_to_commit
 from tenants.auth import BasicClientAuthentication, BearerTokenAuthentication
 from tenants.context import TenantContext
 from tenants.errors import EntityRequired, Forbidden
@@ -62,8 +63,9 @@ class TenantAPIView(APIView):
     def dispatch(self, request, *args, **kwargs):
         if request.method not in idempotency.IDEMPOTENT_METHODS or "Idempotency-Key" not in request.headers:
             return super().dispatch(request, *args, **kwargs)
-        # The key's row and the work commit in one transaction (see api/idempotency.py).
-        with transaction.atomic():
+        # The key's row and the work commit in one transaction (see api/idempotency.py). Its savepoints are
+        # released by the COMMIT: fewer round trips while the ledger's rows are locked (config.postgres).
+        with transaction.atomic(), savepoints_left_to_commit():
             response = super().dispatch(request, *args, **kwargs)
             if self._idempotency_claim is not None:
                 save = not getattr(response, "refused_before_work", False)

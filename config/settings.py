@@ -86,6 +86,8 @@ else:
     from config.embedded_postgres import database_settings
 
     DATABASES = {"default": database_settings(BASE_DIR / ".data")}
+# Django's PostgreSQL backend with two round-trip savers for the ledger's transactions (config/postgres).
+DATABASES["default"]["ENGINE"] = "config.postgres"
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)

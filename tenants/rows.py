@@ -64,11 +64,19 @@ def insert(row: Model) -> Model:
     return row
 
 
-def update(row: Model, fields: tuple[str, ...]) -> None:
-    """UPDATEs `fields` of `row` (auto_now fields among them get the time now), as `save(update_fields=...)`."""
+def update(row: Model, fields: tuple[str, ...], *, with_commit: bool = False) -> None:
+    """UPDATEs `fields` of `row` (auto_now fields among them get the time now), as `save(update_fields=...)`.
+
+    `with_commit` sends it with the transaction's COMMIT, in one round trip (config.postgres), for a row
+    this transaction wrote itself: nothing reads its row count then.
+    """
     sql, model_fields = _update(type(row), fields)
+    params = [*_update_values(row, model_fields), row.pk]
+    if with_commit:
+        connection.execute_with_commit(sql, params)
+        return
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*_update_values(row, model_fields), row.pk])
+        cursor.execute(sql, params)
         if cursor.rowcount != 1:
             raise DatabaseError(f"{type(row).__name__} {row.pk} was not updated")
 

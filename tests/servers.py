@@ -142,31 +142,32 @@ class RedisServer:
 
 
 @contextlib.contextmanager
-def paused_key_completion(seconds: int):
-    """Makes every request that completes an Idempotency-Key sleep `seconds` inside its transaction, after
-    its work and before its answer: the moment a crash must not be able to split the two."""
+def paused_writes(table: str, seconds: int, *, writes: str = "INSERT OR UPDATE"):
+    """Makes every statement that `writes` a row of `table` sleep `seconds` inside its transaction: a
+    moment a crash must not be able to split."""
     with connection.cursor() as cursor:
         cursor.execute(f"""
-            CREATE FUNCTION test_pause_key_completion() RETURNS trigger AS $$
+            CREATE FUNCTION test_pause_writes() RETURNS trigger AS $$
             BEGIN PERFORM pg_sleep({int(seconds)}); RETURN NEW; END; $$ LANGUAGE plpgsql;
-            CREATE TRIGGER test_pause_key_completion BEFORE UPDATE ON api_idempotencykey
-                FOR EACH ROW EXECUTE FUNCTION test_pause_key_completion();
+            CREATE TRIGGER test_pause_writes BEFORE {writes} ON {table}
+                FOR EACH ROW EXECUTE FUNCTION test_pause_writes();
         """)
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("""
-                DROP TRIGGER IF EXISTS test_pause_key_completion ON api_idempotencykey;
-                DROP FUNCTION IF EXISTS test_pause_key_completion();
+            cursor.execute(f"""
+                DROP TRIGGER IF EXISTS test_pause_writes ON {table};
+                DROP FUNCTION IF EXISTS test_pause_writes();
             """)
 
 
 def paused_backend() -> int | None:
-    """The PostgreSQL backend of a request held by paused_key_completion, if there is one."""
+    """The PostgreSQL backend of a request held by paused_writes, if there is one."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE 'UPDATE %%'"
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE wait_event = 'PgSleep' AND datname = current_database() AND pid <> pg_backend_pid()"
         )
         row = cursor.fetchone()
     return row[0] if row else None

@@ -1,5 +1,6 @@
 """A web worker killed between the work and the response: the retry with the same Idempotency-Key
-produces exactly one payment. Runs the real service under gunicorn against the test database."""
+produces exactly one payment, whether the worker died before its COMMIT left or after. Runs the real
+service under gunicorn against the test database."""
 
 import os
 import signal
@@ -10,7 +11,7 @@ import pytest
 from api.models import IdempotencyKey
 from payments.models import InvoicePayment
 from tests.factories import make_tenant
-from tests.servers import gunicorn, paused_backend, paused_key_completion, post_json, wait_until, worker_pids
+from tests.servers import gunicorn, paused_backend, paused_writes, post_json, wait_until, worker_pids
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,39 +22,59 @@ def server():
         yield running
 
 
-def test_a_worker_killed_after_the_work_then_a_retry_makes_exactly_one_payment(server):
+def _killed_while_paused(server, table: str, writes: str):
+    """Posts a payment, kills every worker while its request is paused in `writes` of `table`, and returns
+    the tenant, the payment and the request's send() for the retry."""
     master, base = server
     tenant = make_tenant()
     account = tenant.account()
     invoice, payment = tenant.invoice("100", account=account), tenant.payment("100", account=account)
     body = {"Amount": 25, "InvoiceId": invoice.id.hex, "PaymentId": payment.id.hex}
 
-    def send(key):
+    def send(key="crash-1"):
         return post_json(base, "/v1/object/invoice-payment", tenant.token, body, key)
 
     outcome = []
 
     def send_and_lose_the_answer():
         try:
-            outcome.append(send("crash-1"))
+            outcome.append(send())
         except OSError as exc:  # the worker died mid-request
             outcome.append(exc)
 
-    with paused_key_completion(seconds=4):
+    with paused_writes(table, seconds=4, writes=writes):
         first = threading.Thread(target=send_and_lose_the_answer, daemon=True)
         first.start()
-        backend = wait_until(paused_backend, 10, "the request to reach the end of its work")
-        # The payment is applied inside the worker's open transaction; kill the worker before it answers.
+        backend = wait_until(paused_backend, 10, f"the request to write {table}")
         for pid in worker_pids(master):
             os.kill(pid, signal.SIGKILL)
         wait_until(lambda: paused_backend() != backend, 15, "PostgreSQL to end the dead worker's transaction")
         first.join(10)
     assert isinstance(outcome[0], OSError), "the killed request must not have been answered"
+    wait_until(lambda: worker_pids(master), 15, "gunicorn's master to start a new worker")
+    return tenant, payment, send
+
+
+def test_a_worker_killed_in_the_middle_of_the_work_leaves_nothing_and_the_retry_pays_once(server):
+    tenant, payment, send = _killed_while_paused(server, "payments_invoicepayment", "INSERT")
     assert not InvoicePayment.objects.for_tenant(tenant.ctx()).exists()
     assert not IdempotencyKey.objects.unscoped().filter(key="crash-1").exists()
-    wait_until(lambda: worker_pids(master), 15, "gunicorn's master to start a new worker")
-    retried = send("crash-1")
-    assert retried[0] == 200 and send("crash-1") == retried
+    retried = send()
+    assert retried[0] == 200 and send() == retried
+    assert InvoicePayment.objects.for_tenant(tenant.ctx()).count() == 1
+    payment.refresh_from_db()
+    assert payment.allocated_amount == 25
+
+
+def test_a_worker_killed_with_its_commit_sent_commits_the_work_and_its_answer_together(server):
+    """The key's answer is saved in the round trip of the COMMIT: once both have left, PostgreSQL commits
+    them even though the worker is gone, and the retry replays that answer."""
+    tenant, payment, send = _killed_while_paused(server, "api_idempotencykey", "UPDATE")
+    assert InvoicePayment.objects.for_tenant(tenant.ctx()).count() == 1
+    saved = IdempotencyKey.objects.unscoped().get(key="crash-1")
+    assert saved.status_code == 200 and saved.completed_at is not None
+    retried = send()
+    assert retried == (200, bytes(saved.response_body))
     assert InvoicePayment.objects.for_tenant(tenant.ctx()).count() == 1
     payment.refresh_from_db()
     assert payment.allocated_amount == 25

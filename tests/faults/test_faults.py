@@ -33,7 +33,7 @@ from tests.servers import (
     free_port,
     gunicorn,
     paused_backend,
-    paused_key_completion,
+    paused_writes,
     post_json,
     wait_until,
     worker_pids,
@@ -219,7 +219,8 @@ def test_postgres_connections_killed_mid_request():
             return post_json(base, "/v1/object/invoice-payment", tenant.token, body, "pg-kill")
 
         outcome = []
-        with paused_key_completion(seconds=10):
+        # The last statement before the COMMIT, which travels with it (config.postgres).
+        with paused_writes("api_idempotencykey", seconds=10, writes="UPDATE"):
             thread = threading.Thread(target=lambda: outcome.append(send()))
             thread.start()
             backend = wait_until(paused_backend, 15, "the request to finish its work")

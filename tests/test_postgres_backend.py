@@ -1,0 +1,90 @@
+"""config.postgres: savepoints left to the COMMIT, and a statement sent with the COMMIT."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from config.postgres.base import savepoints_left_to_commit
+from invoices.models import Invoice
+from tenants import rows
+from tests.factories import make_tenant
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _statements(captured: CaptureQueriesContext) -> list[str]:
+    return [query["sql"].split()[0] for query in captured.captured_queries]
+
+
+def _stored(invoice: Invoice) -> Invoice:
+    return Invoice.objects.unscoped().get(pk=invoice.pk)
+
+
+def test_a_statement_sent_with_the_commit_runs_after_everything_else_and_commits_with_it():
+    invoice = make_tenant().invoice("100")
+    invoice.description = "saved with the commit"
+    with CaptureQueriesContext(connection) as captured:
+        with transaction.atomic():
+            rows.update(invoice, ("description",), with_commit=True)
+            assert _stored(invoice).description == ""  # not sent yet
+            Invoice.objects.unscoped().filter(pk=invoice.pk).update(number="N-2")
+    assert _statements(captured)[-3:] == ["UPDATE", "UPDATE", "COMMIT"]
+    stored = _stored(invoice)
+    assert (stored.description, stored.number) == ("saved with the commit", "N-2")
+
+
+def test_when_the_statement_fails_nothing_of_the_transaction_commits():
+    invoice = make_tenant().invoice("100")
+    invoice.payment_amount = Decimal("-1")  # breaks invoice_counters_in_range
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Invoice.objects.unscoped().filter(pk=invoice.pk).update(description="work")
+        rows.update(invoice, ("payment_amount",), with_commit=True)
+    assert _stored(invoice).description == ""
+    with transaction.atomic():  # the connection is usable, and holds nothing of the failed transaction
+        Invoice.objects.unscoped().filter(pk=invoice.pk).update(number="N-3")
+    assert (_stored(invoice).number, _stored(invoice).payment_amount) == ("N-3", 0)
+
+
+def test_a_rollback_drops_the_statement():
+    invoice = make_tenant().invoice("100")
+    invoice.description = "never"
+    with transaction.atomic():
+        rows.update(invoice, ("description",), with_commit=True)
+        transaction.set_rollback(True)
+    with transaction.atomic():
+        Invoice.objects.unscoped().filter(pk=invoice.pk).update(number="N-4")
+    assert (_stored(invoice).description, _stored(invoice).number) == ("", "N-4")
+
+
+def test_inside_a_savepoint_or_outside_a_transaction_the_statement_runs_at_once():
+    invoice = make_tenant().invoice("100")
+    invoice.description = "at once"
+    with transaction.atomic(), transaction.atomic():
+        rows.update(invoice, ("description",), with_commit=True)
+        assert Invoice.objects.unscoped().get(pk=invoice.pk).description == "at once"
+    invoice.description = "autocommit"
+    rows.update(invoice, ("description",), with_commit=True)
+    assert _stored(invoice).description == "autocommit"
+
+
+def test_savepoints_left_to_the_commit_still_roll_back_alone():
+    invoice = make_tenant().invoice("100")
+    table = Invoice.objects.unscoped().filter(pk=invoice.pk)
+    with CaptureQueriesContext(connection) as captured:
+        with transaction.atomic(), savepoints_left_to_commit():
+            with transaction.atomic():
+                table.update(description="kept")
+            with pytest.raises(RuntimeError), transaction.atomic():
+                table.update(number="undone")
+                raise RuntimeError
+            with transaction.atomic():
+                table.update(currency="EUR")
+    statements = _statements(captured)
+    assert "RELEASE" not in statements and statements.count("ROLLBACK") == 1  # ROLLBACK TO SAVEPOINT
+    stored = _stored(invoice)
+    assert (stored.description, stored.number, stored.currency) == ("kept", invoice.number, "EUR")
+    with CaptureQueriesContext(connection) as captured, transaction.atomic(), transaction.atomic():
+        table.update(description="released")
+    assert "RELEASE" in _statements(captured)  # only inside the block
