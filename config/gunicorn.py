@@ -21,12 +21,14 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 def post_worker_init(worker):
-    # Full garbage collections stalled a worker and all its requests for 60-390 ms each, 24-26 times in 40 s
-    # of load (bench/README.md, "The tail"): each one walked every object Django and its libraries made at
-    # import. Frozen, those are never walked again, and a larger first threshold lets a request's objects
-    # die young instead of being promoted while it is in flight: 5 full collections of 60-100 ms.
+    # Garbage collection under load (bench/README.md, "The tail"), 40 s of (a) and (d) per setting: Python's
+    # defaults paused a worker, and every request in it, for 13 full collections of 210 ms on average (up to
+    # 466 ms), 0.72 ms of collection per request, because each walked every object Django and its libraries
+    # made at import. Frozen, those are never walked again; a first threshold of 10,000 (not 700) lets a
+    # request's objects die young rather than be promoted while it is in flight: no full collection at all,
+    # 0.25 ms per request. (50,000 made each young collection itself a pause of up to 350 ms.)
     gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
+    gc.set_threshold(10_000, 10, 10)
 
 
 def child_exit(server, worker):
