@@ -25,11 +25,10 @@ def _stored(invoice: Invoice) -> Invoice:
 def test_a_statement_sent_with_the_commit_runs_after_everything_else_and_commits_with_it():
     invoice = make_tenant().invoice("100")
     invoice.description = "saved with the commit"
-    with CaptureQueriesContext(connection) as captured:
-        with transaction.atomic():
-            rows.update(invoice, ("description",), with_commit=True)
-            assert _stored(invoice).description == ""  # not sent yet
-            Invoice.objects.unscoped().filter(pk=invoice.pk).update(number="N-2")
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        rows.update(invoice, ("description",), with_commit=True)
+        assert _stored(invoice).description == ""  # not sent yet
+        Invoice.objects.unscoped().filter(pk=invoice.pk).update(number="N-2")
     assert _statements(captured)[-3:] == ["UPDATE", "UPDATE", "COMMIT"]
     stored = _stored(invoice)
     assert (stored.description, stored.number) == ("saved with the commit", "N-2")
@@ -72,15 +71,14 @@ def test_inside_a_savepoint_or_outside_a_transaction_the_statement_runs_at_once(
 def test_savepoints_left_to_the_commit_still_roll_back_alone():
     invoice = make_tenant().invoice("100")
     table = Invoice.objects.unscoped().filter(pk=invoice.pk)
-    with CaptureQueriesContext(connection) as captured:
-        with transaction.atomic(), savepoints_left_to_commit():
-            with transaction.atomic():
-                table.update(description="kept")
-            with pytest.raises(RuntimeError), transaction.atomic():
-                table.update(number="undone")
-                raise RuntimeError
-            with transaction.atomic():
-                table.update(currency="EUR")
+    with CaptureQueriesContext(connection) as captured, transaction.atomic(), savepoints_left_to_commit():
+        with transaction.atomic():
+            table.update(description="kept")
+        with pytest.raises(RuntimeError), transaction.atomic():
+            table.update(number="undone")
+            raise RuntimeError
+        with transaction.atomic():
+            table.update(currency="EUR")
     statements = _statements(captured)
     assert "RELEASE" not in statements and statements.count("ROLLBACK") == 1  # ROLLBACK TO SAVEPOINT
     stored = _stored(invoice)
