@@ -20,10 +20,10 @@ class TokenView(DotTokenView):
 
     def post(self, request, *args, **kwargs):
         # Limited per client IP: the endpoint is reachable before any credential is known to be good.
-        verdict = throttling.hit("token", request.META.get("REMOTE_ADDR", ""), settings.TOKEN_RATE_LIMIT)
-        if verdict is not None and not verdict.allowed:
+        refusal = throttling.hit("token", request.META.get("REMOTE_ADDR", ""), settings.TOKEN_RATE_LIMIT)
+        if refusal is not None:
             body = {"error": "rate_limited", "error_description": "too many token requests; retry later"}
-            return JsonResponse(body, status=429, headers=throttling.headers(verdict))
+            return JsonResponse(body, status=429, headers=throttling.headers(refusal))
         response = super().post(request, *args, **kwargs)
         if response.status_code == 200:
             body = json.loads(response.content)

@@ -40,33 +40,34 @@ def _limiter(url: str) -> MovingWindowRateLimiter:
 
 
 @dataclass(frozen=True)
-class Verdict:
-    allowed: bool
+class Refusal:
     limit: int
     remaining: int
     reset_seconds: int
 
 
-def hit(scope: str, key: str, rate: str) -> Verdict | None:
-    """Counts one request of `key` against `rate`; None when there is no limit (or Redis is down)."""
+def hit(scope: str, key: str, rate: str) -> Refusal | None:
+    """Counts one request of `key` against `rate`: a Refusal when it is over the limit, else None (also
+    when there is no limit, or Redis is down). Only a refused request reads the window's figures for its
+    headers: that is a second Redis round trip, which every allowed request would pay for nothing."""
     item = parse_rate(rate)
     if item is None:
         return None
     limiter = _limiter(settings.REDIS_URL)
     try:
-        allowed = limiter.hit(item, scope, key)
+        if limiter.hit(item, scope, key):
+            return None
         stats = limiter.get_window_stats(item, scope, key)
     except Exception as exc:  # any storage failure: fail open, loudly
         logger.warning("rate limiter unavailable, letting %s %s through: %s", scope, key, exc)
         return None
-    reset = max(1, math.ceil(stats.reset_time - time.time()))
-    return Verdict(allowed, item.amount, stats.remaining, reset)
+    return Refusal(item.amount, stats.remaining, max(1, math.ceil(stats.reset_time - time.time())))
 
 
-def headers(verdict: Verdict) -> dict[str, str]:
+def headers(refusal: Refusal) -> dict[str, str]:
     return {
-        "Retry-After": str(verdict.reset_seconds),
-        "RateLimit-Limit": str(verdict.limit),
-        "RateLimit-Remaining": str(verdict.remaining),
-        "RateLimit-Reset": str(verdict.reset_seconds),
+        "Retry-After": str(refusal.reset_seconds),
+        "RateLimit-Limit": str(refusal.limit),
+        "RateLimit-Remaining": str(refusal.remaining),
+        "RateLimit-Reset": str(refusal.reset_seconds),
     }

@@ -34,9 +34,9 @@ REFUSED_BEFORE_WORK = (
 
 
 class RateLimited(drf.Throttled):
-    def __init__(self, verdict: throttling.Verdict):
-        super().__init__(wait=verdict.reset_seconds)
-        self.extra_headers = throttling.headers(verdict)
+    def __init__(self, refusal: throttling.Refusal):
+        super().__init__(wait=refusal.reset_seconds)
+        self.extra_headers = throttling.headers(refusal)
 
 
 class TenantAPIView(APIView):
@@ -84,9 +84,9 @@ class TenantAPIView(APIView):
         observability.bind(
             client_id=principal.client.client_id, business_id=str(principal.client.business_id)
         )
-        verdict = throttling.hit("api", principal.client.client_id, _rate())
-        if verdict is not None and not verdict.allowed:
-            raise RateLimited(verdict)
+        refusal = throttling.hit("api", principal.client.client_id, _rate())
+        if refusal is not None:
+            raise RateLimited(refusal)
         business_header = request.headers.get("x-business-id")
         if business_header is None and self.business_header_required:
             raise MissingHeader("x-business-id")

@@ -14,6 +14,7 @@ import psycopg
 import pytest
 from django.db import connection
 from django.utils import timezone
+from redis import Redis
 from rest_framework.test import APIClient
 
 from api.models import IdempotencyKey
@@ -353,6 +354,33 @@ def test_a_burst_at_twice_the_limit_gets_429s_in_the_dialect_envelope(api, redis
     # Another client has its own budget.
     other = make_tenant()
     assert api.get("/api/v1/accounts", **_dz(other)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_request_under_the_limit_costs_one_redis_round_trip(api, redis_url, settings):
+    """Only a refused request reads the window's figures (for its headers). `limits` runs each of its
+    calls as one Lua script, so the scripts Redis ran are the limiter's round trips."""
+    settings.API_RATE_LIMIT = "10/minute"  # no second can pass between the tenth request and the refusal
+    tenant = make_tenant()
+    account = tenant.account()
+    redis = Redis.from_url(redis_url)
+
+    def scripts_run() -> int:
+        return redis.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0)
+
+    def request():
+        return api.get(f"/api/v1/accounts/{account.id}", **_dz(tenant))
+
+    assert request().status_code == 200  # the limiter's connection and scripts are set up on first use
+    before = scripts_run()
+    assert request().status_code == 200
+    assert scripts_run() - before == 1
+    for _ in range(8):
+        request()
+    before = scripts_run()
+    refused = request()
+    assert refused.status_code == 429 and refused["RateLimit-Remaining"] == "0"
+    assert scripts_run() - before == 2
 
 
 @pytest.mark.django_db
