@@ -31,7 +31,8 @@ def get[M: Model](
     as `select_related` does.
     """
     sql = _select(model, related, lock, tuple(sorted(equal)))
-    params = [f"{model._meta.db_table}:{ctx.business_id}:{pk}"] if lock else []
+    # The queue's key names the row the same way whichever spelling of its key a dialect sent.
+    params = [f"{model._meta.db_table}:{ctx.business_id}:{model._meta.pk.to_python(pk)}"] if lock else []
     params.append(ctx.business_id)
     if model.tenant_entity_field:
         params.append(list(ctx.entity_ids))
