@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from invoices.models import Invoice, PaymentLink
 from payments.money import amount_validate, currency_validate
+from tenants import rows
 from tenants.context import TenantContext
 from tenants.errors import Conflict, Invalid, NotFound
 from tenants.selectors import account_get
@@ -131,7 +132,8 @@ def invoice_details_update(
 ) -> Invoice:
     """Changes the given details (None leaves one as it is) of an invoice that is not paid or void."""
     key = parse_uuid(invoice_id)
-    invoice = Invoice.objects.for_tenant(ctx).select_for_update().filter(pk=key).first() if key else None
+    # Through tenants.rows like the ledger's locks: it waits its turn in the same queue as payments do.
+    invoice = rows.get(Invoice, ctx, key, lock=True) if key else None
     if invoice is None:
         raise NotFound("invoice not found", field="invoice_id")
     if invoice.status in (Invoice.Status.PAID, Invoice.Status.VOID):
