@@ -190,7 +190,7 @@ def main(out_dir: Path, n: int) -> None:
     )
 
     # --- (b): the ledger change ------------------------------------------------------------------------
-    def apply_orm():  # the service as it is (the ORM until 2026-11-22, tenants.rows since)
+    def apply_service():  # the service as it is (the ORM until 2026-11-22, tenants.rows since)
         with transaction.atomic():
             payment_apply(
                 ctx=ctx, invoice_id=random.choice(invoices), payment_id=random.choice(payments), amount=cent
@@ -247,7 +247,7 @@ def main(out_dir: Path, n: int) -> None:
     row(
         "(b)",
         "payment_apply, tenants.rows, in a transaction (now)",
-        apply_orm,
+        apply_service,
         "SAVEPOINT, 2 SELECT FOR UPDATE, 1 write statement, RELEASE",
     )
     row("(b)", "same statements, raw SQL, no savepoint", apply_raw, "7 statements, no ORM")

@@ -1,9 +1,10 @@
 """The only code that moves money.
 
 Every function here is one transaction that locks rows in one fixed order (payment, then invoices by id,
-then their applications and payment links), changes counters under those locks, writes a LedgerEvent with the numbers before and
-after, and writes any side effect as a row (a pending receipt, a link marked for cancellation). A link's
-Celery task is queued on commit; receipts, one per payment, are queued by a relay run by beat
+then their applications and payment links), each lock granted first come, first served (tenants.rows).
+It changes counters under those locks, writes a LedgerEvent with the numbers before and after, and writes
+any side effect as a row (a pending receipt, a link marked for cancellation). A link's Celery task is
+queued on commit; receipts, one per payment, are queued by a relay run by beat
 (payments.receipts.receipts_relay). The CHECK constraints in the models are the last line of defence.
 """
 

@@ -78,8 +78,7 @@ def update(row: Model, fields: tuple[str, ...], *, with_commit: bool = False) ->
         return
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        if cursor.rowcount != 1:
-            raise DatabaseError(f"{type(row).__name__} {row.pk} was not updated")
+        _check_updated(row, cursor.rowcount)
 
 
 def write(*, updates: Sequence[tuple[Model, tuple[str, ...]]] = (), inserts: Sequence[Model] = ()) -> None:
@@ -100,10 +99,14 @@ def write(*, updates: Sequence[tuple[Model, tuple[str, ...]]] = (), inserts: Seq
         cursor.execute(sql, params)
         updated = cursor.fetchone()[: len(updates)]
     for (row, _), count in zip(updates, updated, strict=True):
-        if count != 1:
-            raise DatabaseError(f"{type(row).__name__} {row.pk} was not updated")
+        _check_updated(row, count)
     for row in inserts:
         row._state.adding, row._state.db = False, connection.alias
+
+
+def _check_updated(row: Model, count: int) -> None:
+    if count != 1:
+        raise DatabaseError(f"{type(row).__name__} {row.pk} was not updated")
 
 
 # --- the statements, built once per shape ---------------------------------------------------------------
