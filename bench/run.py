@@ -719,8 +719,8 @@ def server_errors(path: Path) -> int:
 
 def gunicorn_shape(env: dict) -> str:
     workers = env.get("WEB_CONCURRENCY") or str((os.cpu_count() or 1) * 2 + 1)
-    threads = env.get("GUNICORN_THREADS") or "4"
-    return f"{workers} processes x {threads} threads"
+    threads = int(env.get("GUNICORN_THREADS") or 1)  # config/gunicorn.py's default
+    return f"{workers} sync processes" if threads == 1 else f"{workers} gthread processes x {threads} threads"
 
 
 def pg_version() -> str:

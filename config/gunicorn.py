@@ -5,13 +5,16 @@ import multiprocessing
 import os
 
 bind = os.environ.get("BIND", "0.0.0.0:8000")
-# Threads overlap the database round trips of one process; processes use the cores.
-worker_class = "gthread"
+# Sync workers, one request per process, 2 x cores + 1 of them, behind a buffering proxy (deploy/nginx): each
+# takes the next connection from the kernel's queue only when it is free, so requests are served in arrival
+# order and none waits behind a busy process. gthread workers (4 threads) keep each keep-alive client on the
+# process that accepted it: on the bench's 2 cores their p99 ran 3-4 x p50, sync workers' 1.3-1.7 x, with
+# more requests per second (bench/README.md, "The tail"). GUNICORN_THREADS above 1 makes them gthread.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 20
-keepalive = 5
+keepalive = 5  # gthread only: sync workers close every connection (the proxy keeps the clients')
 # Restart workers now and then so a slow leak cannot grow without bound.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 20000))
 max_requests_jitter = 2000
