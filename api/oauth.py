@@ -20,7 +20,7 @@ class TokenView(DotTokenView):
 
     def post(self, request, *args, **kwargs):
         # Limited per client IP: the endpoint is reachable before any credential is known to be good.
-        refusal = throttling.hit("token", request.META.get("REMOTE_ADDR", ""), settings.TOKEN_RATE_LIMIT)
+        refusal = throttling.hit("token", throttling.client_address(request), settings.TOKEN_RATE_LIMIT)
         if refusal is not None:
             body = {"error": "rate_limited", "error_description": "too many token requests; retry later"}
             return JsonResponse(body, status=429, headers=throttling.headers(refusal))

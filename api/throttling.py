@@ -2,6 +2,7 @@
 Lua scripts (in process memory when REDIS_URL is unset). A Redis outage lets requests through: the
 limiter protects the service, it must not take it down."""
 
+import ipaddress
 import logging
 import math
 import re
@@ -37,6 +38,39 @@ def _limiter(url: str) -> MovingWindowRateLimiter:
     else:
         storage = storage_from_string("memory://")
     return MovingWindowRateLimiter(storage)
+
+
+def client_address(request) -> str:
+    """The address a per-IP limit counts: the socket's peer, or, when that peer is one of our proxies
+    (FORWARDED_ALLOW_IPS), the address the proxy appended last to X-Forwarded-For, the one that connected
+    to it. Entries left of it are whatever the client sent and prove nothing. (django-ipware reads the
+    forwarded headers first and judges a chain by its contents; trust here starts from who connected.)"""
+    peer = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded and _is_proxy(peer):
+        return forwarded.rsplit(",", 1)[-1].strip() or peer
+    return peer
+
+
+def _is_proxy(address: str) -> bool:
+    trusted = _proxy_networks(tuple(settings.FORWARDED_ALLOW_IPS))
+    if trusted is None:
+        return True
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)
+
+
+@cache
+def _proxy_networks(
+    allowed: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] | None:
+    """None when every peer is a proxy (`*`)."""
+    if "*" in allowed:
+        return None
+    return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in allowed if entry.strip())
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,9 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rs
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="40/s")
 # The token endpoint is limited per client IP.
 TOKEN_RATE_LIMIT = env.str("TOKEN_RATE_LIMIT", default="20/s")
+# The proxies (addresses, networks or `*`) whose X-Forwarded-For names the client: the same variable, and
+# the same default, as gunicorn's own trust in their X-Forwarded-Proto (config/gunicorn.py).
+FORWARDED_ALLOW_IPS = env.list("FORWARDED_ALLOW_IPS", default=["127.0.0.1", "::1"])
 # Idempotency-Key: responses are replayed for this long.
 IDEMPOTENCY_TTL_SECONDS = env.int("IDEMPOTENCY_TTL_SECONDS", default=24 * 3600)
 # Longest wait for a row lock (PostgreSQL's lock_timeout, on every connection): a repeated Idempotency-Key

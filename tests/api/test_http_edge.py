@@ -17,6 +17,7 @@ from django.utils import timezone
 from redis import Redis
 from rest_framework.test import APIClient
 
+from api import throttling
 from api.models import IdempotencyKey
 from api.tasks import purge_idempotency_keys
 from payments.models import InvoicePayment, Payment
@@ -398,6 +399,68 @@ def test_the_token_endpoint_is_limited_per_ip(api, redis_url, settings):
     statuses = [api.post("/oauth/token", form, REMOTE_ADDR=ip).status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 429, 429]
     assert api.post("/oauth/token", form, REMOTE_ADDR=other_ip).status_code == 200
+
+
+def _random_ips(n):
+    return [f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(256)}" for _ in range(n)]
+
+
+@pytest.mark.django_db
+def test_behind_a_trusted_proxy_the_token_limit_counts_the_address_that_reached_the_proxy(api, settings):
+    settings.TOKEN_RATE_LIMIT = "3/minute"
+    settings.FORWARDED_ALLOW_IPS = ["192.0.2.0/24"]
+    tenant = make_tenant()
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": tenant.client.client_id,
+        "client_secret": tenant.provisioned.client_secret,
+    }
+    client_ip, other_ip, *made_up = _random_ips(7)
+
+    def via_proxy(forwarded):
+        return api.post("/oauth/token", form, REMOTE_ADDR="192.0.2.7", HTTP_X_FORWARDED_FOR=forwarded)
+
+    # Whatever the client put left of its own address, the proxy appended the address it saw last.
+    statuses = [via_proxy(f"{made_up[i]}, {client_ip}").status_code for i in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+    assert via_proxy(other_ip).status_code == 200  # another client behind the same proxy has its own window
+
+
+@pytest.mark.django_db
+def test_a_client_that_is_not_a_proxy_cannot_pick_its_address_with_x_forwarded_for(api, settings):
+    settings.TOKEN_RATE_LIMIT = "3/minute"
+    settings.FORWARDED_ALLOW_IPS = ["192.0.2.0/24"]
+    tenant = make_tenant()
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": tenant.client.client_id,
+        "client_secret": tenant.provisioned.client_secret,
+    }
+    peer, *made_up = _random_ips(6)
+    statuses = [
+        api.post("/oauth/token", form, REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR=made_up[i]).status_code
+        for i in range(5)
+    ]
+    assert statuses == [200, 200, 200, 429, 429]
+
+
+@pytest.mark.parametrize(
+    ("allowed", "peer", "forwarded", "address"),
+    [
+        (["127.0.0.1", "::1"], "127.0.0.1", "203.0.113.9", "203.0.113.9"),
+        (["127.0.0.1", "::1"], "::1", "203.0.113.9, 2001:db8::5", "2001:db8::5"),
+        (["127.0.0.1"], "198.51.100.4", "203.0.113.9", "198.51.100.4"),
+        (["10.0.0.0/8"], "10.1.2.3", "203.0.113.9", "203.0.113.9"),
+        (["*"], "198.51.100.4", "203.0.113.9", "203.0.113.9"),
+        (["127.0.0.1"], "127.0.0.1", "", "127.0.0.1"),
+        (["127.0.0.1"], "127.0.0.1", "203.0.113.9, ", "127.0.0.1"),
+        (["10.0.0.0/8"], "not-an-address", "203.0.113.9", "not-an-address"),
+    ],
+)
+def test_client_address(rf, settings, allowed, peer, forwarded, address):
+    settings.FORWARDED_ALLOW_IPS = allowed
+    request = rf.post("/oauth/token", REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR=forwarded)
+    assert throttling.client_address(request) == address
 
 
 def test_zero_turns_rate_limiting_off(api, tenant, settings):
