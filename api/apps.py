@@ -3,3 +3,11 @@ from django.apps import AppConfig
 
 class ApiConfig(AppConfig):
     name = "api"
+
+    def ready(self):
+        # Each dialect registers its error envelope on import. The middleware answers some requests (a body
+        # too large, bad gzip) before any URL is resolved, so a fresh worker's first request would otherwise
+        # get the default envelope when its dialect's views were not imported yet.
+        from api.dayzero import errors as dayzero_errors  # noqa: F401
+        from api.moov import errors as moov_errors  # noqa: F401
+        from api.zuora import errors as zuora_errors  # noqa: F401

@@ -2,7 +2,10 @@
 
 import gzip
 import json
+import os
 import random
+import subprocess
+import sys
 import threading
 import time
 import zlib
@@ -22,6 +25,7 @@ from api.models import IdempotencyKey
 from api.tasks import purge_idempotency_keys
 from payments.models import InvoicePayment, Payment
 from tests.factories import make_tenant
+from tests.servers import ROOT
 
 D = Decimal
 
@@ -466,3 +470,24 @@ def test_client_address(rf, settings, allowed, peer, forwarded, address):
 def test_zero_turns_rate_limiting_off(api, tenant, settings):
     settings.API_RATE_LIMIT = "0"
     assert all(api.get("/api/v1/accounts", **_dz(tenant)).status_code == 200 for _ in range(50))
+
+
+def test_a_fresh_process_answers_in_every_dialects_envelope_before_any_url_is_resolved():
+    """The body middleware refuses before URL resolution, so each dialect's envelope must be registered
+    when Django starts, not when its views are first imported (a fresh gunicorn worker's first request)."""
+    probe = (
+        "import django; django.setup()\n"
+        "from api.errors import renderer_for_path\n"
+        "for path in ('/v1/object/invoice-payment', '/api/v1/accounts', '/accounts/a/invoices/b/payments'):\n"
+        "    print(type(renderer_for_path(path)).__name__)\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.split() == ["ZuoraErrors", "DayZeroErrors", "MoovErrors"]
