@@ -59,6 +59,11 @@ class RequestBodyMiddleware:
             return refuse(400, "invalid Content-Length")
         if declared > limit:
             return refuse(413, f"request body over {limit} bytes")
+        response = self._within_limit(request, refuse, limit)
+        self._finish_reading(request)
+        return response
+
+    def _within_limit(self, request, refuse, limit: int):
         encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
         if encoding in ("", "identity"):
             return self.get_response(request)
@@ -78,6 +83,16 @@ class RequestBodyMiddleware:
         request.META["CONTENT_LENGTH"] = str(len(body))
         del request.META["HTTP_CONTENT_ENCODING"]
         return self.get_response(request)
+
+    def _finish_reading(self, request) -> None:
+        """Reads (and drops) whatever of the body the view left unread, before the answer is written: a
+        socket closed with unread data is reset, and a proxy still sending the body (a 401 or 429 refuses
+        it unread) then answers 502, not ours. Bounded: only bodies within REQUEST_MAX_BYTES get here."""
+        try:
+            while request.read(self.CHUNK):
+                pass
+        except OSError:  # the client went away (Django's UnreadablePostError is one)
+            pass
 
     def _inflate(self, raw: bytes, cap: int) -> bytes:
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)

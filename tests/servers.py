@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import socket
+import string
 import subprocess
 import sys
 import tempfile
@@ -45,7 +46,8 @@ def database_url() -> str:
 
 @contextlib.contextmanager
 def gunicorn(**env):
-    """The service under gunicorn (one worker) against the test database; yields (master, base URL)."""
+    """The service under gunicorn (its production config, one worker) against the test database; yields
+    (master, base URL)."""
     port = free_port()
     environment = {
         **os.environ,
@@ -61,6 +63,8 @@ def gunicorn(**env):
             sys.executable,
             "-m",
             "gunicorn",
+            "-c",
+            "config/gunicorn.py",
             "config.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
@@ -88,6 +92,62 @@ def gunicorn(**env):
     finally:
         master.terminate()
         master.wait(10)
+
+
+NGINX = shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin")
+NGINX_MAIN = """
+pid {dir}/nginx.pid;
+error_log {dir}/error.log;
+worker_processes 1;
+events {{}}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    include {dir}/default.conf;
+}}
+"""
+
+
+@contextlib.contextmanager
+def nginx(upstream: str, request_max_bytes: int):
+    """deploy/nginx/default.conf.template rendered as the nginx image renders it (only the variables it is
+    given replaced), run by this machine's nginx in front of `upstream`; yields the proxy's port."""
+    assert NGINX, "nginx is not installed"
+    port = free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="test-nginx-"))
+    workdir.chmod(0o755)  # nginx's workers may run as another user, and buffer bodies to files in here
+    template = string.Template((ROOT / "deploy" / "nginx" / "default.conf.template").read_text())
+    site = template.safe_substitute(
+        PROXY_LISTEN=f"127.0.0.1:{port}", PROXY_UPSTREAM=upstream, REQUEST_MAX_BYTES=request_max_bytes
+    )
+    (workdir / "default.conf").write_text(site)
+    (workdir / "nginx.conf").write_text(NGINX_MAIN.format(dir=workdir))
+    process = subprocess.Popen(
+        [NGINX, "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+    def up():
+        if process.poll() is not None:
+            raise AssertionError(f"nginx exited: {process.stderr.read().decode()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            return False
+
+    try:
+        wait_until(up, 10, "nginx to listen")
+        yield port
+    finally:
+        process.terminate()
+        process.wait(10)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def worker_pids(master) -> list[int]:
