@@ -18,6 +18,32 @@ def _valid_request_id(value: str | None) -> str | None:
         return None
 
 
+CHUNK = 64 * 1024
+
+
+class UnreadBodyMiddleware:
+    """Outermost: reads (and drops) whatever of a request's body no one read, before the answer is written.
+    A socket closed with unread data is reset, and a proxy still sending the body (to a 401, a 429 or a bad
+    Zuora-Track-Id, all refused unread) then answers 502, not ours. Only bodies within REQUEST_MAX_BYTES:
+    a larger one is refused from its declared length, and the proxy never sends it (deploy/nginx)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if hasattr(request, "_body"):  # read whole already (by the view, or inflated from gzip)
+            return response
+        try:
+            if int(request.META.get("CONTENT_LENGTH") or 0) > settings.REQUEST_MAX_BYTES:
+                return response
+            while request.read(CHUNK):
+                pass
+        except (ValueError, OSError):  # a bad Content-Length (refused), a client gone (UnreadablePostError)
+            pass
+        return response
+
+
 class RequestIdMiddleware:
     """Every response carries `x-request-id`: a valid incoming UUID is kept, otherwise a new one.
 
@@ -43,8 +69,6 @@ class RequestBodyMiddleware:
     chunks, stopping at REQUEST_MAX_INFLATED_BYTES (413), so a gzip bomb costs a bounded amount of memory
     and time. Corrupt gzip is 400 and any other encoding 415, in the dialect's envelope. Never a 500."""
 
-    CHUNK = 64 * 1024
-
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -59,11 +83,6 @@ class RequestBodyMiddleware:
             return refuse(400, "invalid Content-Length")
         if declared > limit:
             return refuse(413, f"request body over {limit} bytes")
-        response = self._within_limit(request, refuse, limit)
-        self._finish_reading(request)
-        return response
-
-    def _within_limit(self, request, refuse, limit: int):
         encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
         if encoding in ("", "identity"):
             return self.get_response(request)
@@ -84,23 +103,13 @@ class RequestBodyMiddleware:
         del request.META["HTTP_CONTENT_ENCODING"]
         return self.get_response(request)
 
-    def _finish_reading(self, request) -> None:
-        """Reads (and drops) whatever of the body the view left unread, before the answer is written: a
-        socket closed with unread data is reset, and a proxy still sending the body (a 401 or 429 refuses
-        it unread) then answers 502, not ours. Bounded: only bodies within REQUEST_MAX_BYTES get here."""
-        try:
-            while request.read(self.CHUNK):
-                pass
-        except OSError:  # the client went away (Django's UnreadablePostError is one)
-            pass
-
     def _inflate(self, raw: bytes, cap: int) -> bytes:
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
         out = bytearray()
         pending = raw
         while pending:
             # max_length bounds what one call may produce, whatever the compression ratio.
-            out += inflater.decompress(pending, self.CHUNK)
+            out += inflater.decompress(pending, CHUNK)
             if len(out) > cap:
                 raise _TooLarge()
             pending = inflater.unconsumed_tail

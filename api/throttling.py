@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -53,7 +54,7 @@ def client_address(request) -> str:
 
 
 def _is_proxy(address: str) -> bool:
-    trusted = _proxy_networks(tuple(settings.FORWARDED_ALLOW_IPS))
+    trusted = proxy_networks(tuple(settings.FORWARDED_ALLOW_IPS))
     if trusted is None:
         return True
     try:
@@ -64,13 +65,16 @@ def _is_proxy(address: str) -> bool:
 
 
 @cache
-def _proxy_networks(
+def proxy_networks(
     allowed: tuple[str, ...],
 ) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] | None:
-    """None when every peer is a proxy (`*`)."""
+    """FORWARDED_ALLOW_IPS parsed; None when every peer is a proxy (`*`). Checked at start (api.apps)."""
     if "*" in allowed:
         return None
-    return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in allowed if entry.strip())
+    try:
+        return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in allowed if entry.strip())
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"FORWARDED_ALLOW_IPS: {exc}") from exc
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 20000))
 max_requests_jitter = 2000
 accesslog = None  # the service writes its own JSON access line (api.observability)
 errorlog = "-"
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# forwarded_allow_ips: gunicorn's own default reads FORWARDED_ALLOW_IPS (127.0.0.1,::1), as the app does.
 
 
 def post_worker_init(worker):

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "api.middleware.UnreadBodyMiddleware",
     "api.middleware.RequestIdMiddleware",
     "api.observability.MetricsMiddleware",
     "api.zuora.middleware.ZuoraTrackIdMiddleware",

@@ -491,3 +491,23 @@ def test_a_fresh_process_answers_in_every_dialects_envelope_before_any_url_is_re
         check=True,
     )
     assert out.stdout.split() == ["ZuoraErrors", "DayZeroErrors", "MoovErrors"]
+
+
+def test_a_forwarded_allow_ips_that_is_not_addresses_stops_the_start():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "FORWARDED_ALLOW_IPS": "10.0.0.0/8,proxy",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0
+    assert (
+        "ImproperlyConfigured: FORWARDED_ALLOW_IPS: 'proxy' does not appear to be an IPv4 or IPv6 network"
+        in out.stderr
+    )
