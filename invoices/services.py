@@ -13,9 +13,8 @@ from invoices.models import Invoice, PaymentLink
 from payments.money import amount_validate, currency_validate
 from tenants import rows
 from tenants.context import TenantContext
-from tenants.errors import Conflict, Invalid, NotFound
+from tenants.errors import Conflict, Invalid
 from tenants.selectors import account_get
-from tenants.services import parse_uuid
 
 
 def _generated_number() -> str:
@@ -131,11 +130,8 @@ def invoice_details_update(
     description: str | None = None,
 ) -> Invoice:
     """Changes the given details (None leaves one as it is) of an invoice that is not paid or void."""
-    key = parse_uuid(invoice_id)
     # Through tenants.rows like the ledger's locks: it waits its turn in the same queue as payments do.
-    invoice = rows.get(Invoice, ctx, key, lock=True) if key else None
-    if invoice is None:
-        raise NotFound("invoice not found", field="invoice_id")
+    invoice = rows.get_locked(Invoice, ctx, invoice_id, what="invoice", field="invoice_id")
     if invoice.status in (Invoice.Status.PAID, Invoice.Status.VOID):
         raise Conflict(
             f"the invoice is {invoice.status}; its details can no longer change",

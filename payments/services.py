@@ -36,22 +36,15 @@ from tenants.services import parse_uuid
 # --- locking and bookkeeping -------------------------------------------------------------------------
 
 
-def _lock(model, ctx: TenantContext, pk, *, what: str, field: str, **lookup):
-    """The tenant's row of `model`, locked (`lookup`: rows.get's `related` and column values)."""
-    key = parse_uuid(pk)
-    row = rows.get(model, ctx, key, lock=True, **lookup) if key else None
-    if row is None:
-        raise NotFound(f"{what} not found", field=field)
-    return row
-
-
 def _lock_payment(ctx: TenantContext, payment_id) -> Payment:
-    return _lock(Payment, ctx, payment_id, what="payment", field="payment_id")
+    return rows.get_locked(Payment, ctx, payment_id, what="payment", field="payment_id")
 
 
 def _lock_invoice(ctx: TenantContext, invoice_id, **equal) -> Invoice:
     """The invoice, locked, with its account (a receipt goes to the account's email)."""
-    return _lock(Invoice, ctx, invoice_id, what="invoice", field="invoice_id", related="account", **equal)
+    return rows.get_locked(
+        Invoice, ctx, invoice_id, what="invoice", field="invoice_id", related="account", **equal
+    )
 
 
 def _numbers(*touched) -> dict:
@@ -182,7 +175,7 @@ def payment_link_cancel_request(*, ctx: TenantContext, link_id: UUID | str) -> N
         raise NotFound("payment link not found", field="link_id")
     # The invoice before its link, the order a payment that settles the invoice takes: no deadlock.
     invoice = _lock_invoice(ctx, invoice_id)
-    link = _lock(PaymentLink, ctx, key, what="payment link", field="link_id")
+    link = rows.get_locked(PaymentLink, ctx, key, what="payment link", field="link_id")
     if link.status != PaymentLink.Status.ACTIVE:
         raise Conflict(f"the link is {link.status}, not active", field="link_id", code="link_state")
     if link.cancel_requested_at:
@@ -437,7 +430,7 @@ def _lock_application(ctx: TenantContext, invoice_payment_id, invoice_id=None):
         raise NotFound("invoice payment not found", field="invoice_payment_id")
     payment = _lock_payment(ctx, found["payment_id"])
     invoice = _lock_invoice(ctx, found["invoice_id"])
-    application = _lock(
+    application = rows.get_locked(
         InvoicePayment, ctx, key, what="invoice payment", field="invoice_payment_id", **on_invoice
     )
     return payment, invoice, application
@@ -607,7 +600,9 @@ def _refund_part(ctx, refund, payment, invoice, amount, applications) -> None:
         take = min(remaining, application.net_amount)
         if take <= 0:
             continue
-        locked = _lock(InvoicePayment, ctx, application.pk, what="invoice payment", field="InvoiceId")
+        locked = rows.get_locked(
+            InvoicePayment, ctx, application.pk, what="invoice payment", field="InvoiceId"
+        )
         locked.refund_amount += take
         locked.updated_by = ctx.actor
         locked.save(update_fields=["refund_amount", "updated_by", "updated_at"])

@@ -19,6 +19,8 @@ from django.db import DatabaseError, connection
 from django.db.models import Model
 
 from tenants.context import TenantContext
+from tenants.errors import NotFound
+from tenants.services import parse_uuid
 
 
 def get[M: Model](
@@ -47,6 +49,16 @@ def get[M: Model](
     if related:
         field = model._meta.get_field(related)
         field.set_cached_value(row, _instance(field.related_model, found[width:]))
+    return row
+
+
+def get_locked[M: Model](model: type[M], ctx: TenantContext, pk, *, what: str, field: str, **lookup) -> M:
+    """`get(..., lock=True)` for a key as a client sent it (any spelling parse_uuid reads): the row, locked
+    in its turn, or NotFound("`what` not found") on `field` when it is absent or the key is malformed."""
+    key = parse_uuid(pk)
+    row = get(model, ctx, key, lock=True, **lookup) if key else None
+    if row is None:
+        raise NotFound(f"{what} not found", field=field)
     return row
 
 
