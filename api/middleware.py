@@ -21,6 +21,14 @@ def _valid_request_id(value: str | None) -> str | None:
 CHUNK = 64 * 1024
 
 
+def _declared_length(request) -> int | None:
+    """The body's Content-Length (0 when absent), or None when it is not a number."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+
+
 class UnreadBodyMiddleware:
     """Outermost: reads (and drops) whatever of a request's body no one read, before the answer is written.
     A socket closed with unread data is reset, and a proxy still sending the body (to a 401, a 429 or a bad
@@ -34,12 +42,13 @@ class UnreadBodyMiddleware:
         response = self.get_response(request)
         if hasattr(request, "_body"):  # read whole already (by the view, or inflated from gzip)
             return response
+        declared = _declared_length(request)
+        if declared is None or declared > settings.REQUEST_MAX_BYTES:  # refused from its headers
+            return response
         try:
-            if int(request.META.get("CONTENT_LENGTH") or 0) > settings.REQUEST_MAX_BYTES:
-                return response
             while request.read(CHUNK):
                 pass
-        except (ValueError, OSError):  # a bad Content-Length (refused), a client gone (UnreadablePostError)
+        except OSError:  # the client went away (Django's UnreadablePostError is one)
             pass
         return response
 
@@ -77,9 +86,8 @@ class RequestBodyMiddleware:
 
         refuse = renderer_for_path(request.path).json_response
         limit = settings.REQUEST_MAX_BYTES
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
+        declared = _declared_length(request)
+        if declared is None:
             return refuse(400, "invalid Content-Length")
         if declared > limit:
             return refuse(413, f"request body over {limit} bytes")

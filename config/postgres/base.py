@@ -1,8 +1,9 @@
 """Django's PostgreSQL backend, plus two ways for a transaction to end in fewer round trips.
 
 A payment request holds its invoice's row lock from the lock to the COMMIT, and every round trip in
-between is one more wait for the network, a core and the GIL while other requests queue on that row
-(bench/README.md: 0.45 ms of a 5 ms hold per round trip). Django has no way to drop either of these:
+between is one more wait while other requests queue on that row: 0.45 ms of a 5 ms hold when threaded
+workers also waited for the GIL, 0.2-1 ms with PostgreSQL on another host. Over loopback with sync workers
+the pipeline costs about what it saves (bench/README.md, "Next, ranked"). Django has no way to drop either:
 
 - `savepoints_left_to_commit()`: inside it, a savepoint that succeeded is not released. RELEASE SAVEPOINT
   only merges the savepoint into its transaction, which COMMIT does anyway; ROLLBACK TO still undoes just

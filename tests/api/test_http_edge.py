@@ -388,37 +388,35 @@ def test_a_request_under_the_limit_costs_one_redis_round_trip(api, redis_url, se
     assert scripts_run() - before == 2
 
 
-@pytest.mark.django_db
-def test_the_token_endpoint_is_limited_per_ip(api, redis_url, settings):
+@pytest.fixture
+def token_form(db, settings):
+    """A client-credentials form for /oauth/token, limited to 3 tokens a minute per client IP."""
     settings.TOKEN_RATE_LIMIT = "3/minute"
     tenant = make_tenant()
-    form = {
+    return {
         "grant_type": "client_credentials",
         "client_id": tenant.client.client_id,
         "client_secret": tenant.provisioned.client_secret,
     }
-    ip, other_ip = (
-        f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(256)}" for _ in range(2)
-    )
-    statuses = [api.post("/oauth/token", form, REMOTE_ADDR=ip).status_code for _ in range(5)]
-    assert statuses == [200, 200, 200, 429, 429]
-    assert api.post("/oauth/token", form, REMOTE_ADDR=other_ip).status_code == 200
 
 
 def _random_ips(n):
     return [f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(256)}" for _ in range(n)]
 
 
-@pytest.mark.django_db
-def test_behind_a_trusted_proxy_the_token_limit_counts_the_address_that_reached_the_proxy(api, settings):
-    settings.TOKEN_RATE_LIMIT = "3/minute"
+def test_the_token_endpoint_is_limited_per_ip(api, redis_url, token_form):
+    form = token_form
+    ip, other_ip = _random_ips(2)
+    statuses = [api.post("/oauth/token", form, REMOTE_ADDR=ip).status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+    assert api.post("/oauth/token", form, REMOTE_ADDR=other_ip).status_code == 200
+
+
+def test_behind_a_trusted_proxy_the_token_limit_counts_the_address_that_reached_the_proxy(
+    api, settings, token_form
+):
     settings.FORWARDED_ALLOW_IPS = ["192.0.2.0/24"]
-    tenant = make_tenant()
-    form = {
-        "grant_type": "client_credentials",
-        "client_id": tenant.client.client_id,
-        "client_secret": tenant.provisioned.client_secret,
-    }
+    form = token_form
     client_ip, other_ip, *made_up = _random_ips(7)
 
     def via_proxy(forwarded):
@@ -430,16 +428,9 @@ def test_behind_a_trusted_proxy_the_token_limit_counts_the_address_that_reached_
     assert via_proxy(other_ip).status_code == 200  # another client behind the same proxy has its own window
 
 
-@pytest.mark.django_db
-def test_a_client_that_is_not_a_proxy_cannot_pick_its_address_with_x_forwarded_for(api, settings):
-    settings.TOKEN_RATE_LIMIT = "3/minute"
+def test_a_client_that_is_not_a_proxy_cannot_pick_its_address_with_x_forwarded_for(api, settings, token_form):
     settings.FORWARDED_ALLOW_IPS = ["192.0.2.0/24"]
-    tenant = make_tenant()
-    form = {
-        "grant_type": "client_credentials",
-        "client_id": tenant.client.client_id,
-        "client_secret": tenant.provisioned.client_secret,
-    }
+    form = token_form
     peer, *made_up = _random_ips(6)
     statuses = [
         api.post("/oauth/token", form, REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR=made_up[i]).status_code
