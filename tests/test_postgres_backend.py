@@ -1,13 +1,17 @@
-"""config.postgres: savepoints left to the COMMIT, and a statement sent with the COMMIT."""
+"""config.postgres: savepoints left to the COMMIT, a statement sent with the COMMIT, and the ledger's writes
+converted once."""
 
 from decimal import Decimal
+from unittest import mock
 
+import psycopg._queries
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from config.postgres.base import savepoints_left_to_commit
 from invoices.models import Invoice
+from payments.services import external_payment_apply, payment_apply
 from tenants import rows
 from tests.factories import make_tenant
 
@@ -86,3 +90,30 @@ def test_savepoints_left_to_the_commit_still_roll_back_alone():
     with CaptureQueriesContext(connection) as captured, transaction.atomic(), transaction.atomic():
         table.update(description="released")
     assert "RELEASE" in _statements(captured)  # only inside the block
+
+
+def test_the_ledgers_one_statement_writes_are_converted_once_not_per_payment():
+    """psycopg leaves statements of over 50 parameters out of its conversion cache; a payment's write has
+    55-81 (tenants.rows.write), and config.postgres raises that limit."""
+    tenant = make_tenant()
+    invoice = tenant.invoice("100")
+    account = invoice.account
+    ctx = tenant.ctx()
+
+    def pay():
+        external_payment_apply(
+            ctx=ctx, invoice_id=invoice.id, amount=Decimal("1"), currency="USD", account_id=account.id
+        )
+        payment_apply(ctx=ctx, payment_id=tenant.payment("5").id, invoice_id=invoice.id, amount=Decimal("1"))
+
+    pay()  # the first of each shape is converted and cached
+    with (
+        CaptureQueriesContext(connection) as captured,
+        mock.patch.object(
+            psycopg._queries, "_query2pg_nocache", wraps=psycopg._queries._query2pg_nocache
+        ) as uncached,
+    ):
+        pay()
+    writes = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("WITH u0 AS")]
+    assert len(writes) == 2
+    assert uncached.call_count == 0

@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend, plus two ways for a transaction to end in fewer round trips.
+"""Django's PostgreSQL backend, plus two ways for a transaction to end in fewer round trips, and a larger
+share of statements whose placeholders psycopg converts once.
 
 A payment request holds its invoice's row lock from the lock to the COMMIT, and every round trip in
 between is one more wait while other requests queue on that row: 0.45 ms of a 5 ms hold when threaded
@@ -12,12 +13,20 @@ the pipeline costs about what it saves (bench/README.md, "Next, ranked"). Django
 - `execute_with_commit(sql, params)`: a statement sent in one psycopg pipeline with the COMMIT that ends
   the transaction, one round trip for both. If it fails, PostgreSQL skips the COMMIT and Django rolls the
   transaction back, as it does when a COMMIT fails.
+- psycopg converts a statement's `%s` placeholders to `$n` once per SQL text and caches that, but only for
+  statements of at most 50 parameters (so that an ORM's bulk INSERTs, of ever-changing widths, do not churn
+  the cache). The ledger's one-statement writes (tenants.rows.write) have a few fixed shapes of 55-81
+  parameters, and converting them anew was 12-18% of a payment service's CPU (bench/README.md). psycopg has
+  no public setting for it; tests/test_postgres_backend.py fails if this one stops taking effect.
 """
 
 from contextlib import contextmanager
 
+import psycopg._queries
 from django.db import connection
 from django.db.backends.postgresql import base
+
+psycopg._queries.MAX_CACHED_STATEMENT_PARAMS = 128
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
