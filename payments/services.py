@@ -280,10 +280,13 @@ def payment_apply(
     """
     if not isinstance(amount, Minor):
         amount = amount_validate(amount)
-    payment = _lock_payment(ctx, payment_id)
+    payment, invoice = rows.get_locked_together(
+        ctx,
+        rows.Wanted(Payment, payment_id, "payment", "payment_id"),
+        rows.Wanted(Invoice, invoice_id, "invoice", "invoice_id", related="account"),
+    )
     if isinstance(amount, Minor):
         amount = amount_validate(amount.in_currency(payment.currency))
-    invoice = _lock_invoice(ctx, invoice_id)
     return _apply(ctx, payment, invoice, amount, paid_on=paid_on, allow_overpayment=allow_overpayment)
 
 

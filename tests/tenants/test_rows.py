@@ -17,6 +17,7 @@ from api.errors import lock_wait_expired
 from invoices.models import Invoice
 from payments.models import LedgerEvent, Payment
 from tenants import rows
+from tenants.errors import NotFound
 from tests.factories import make_tenant
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,81 @@ def test_get_is_scoped_to_the_business_and_the_context_entities(tenant, other_te
     theirs = split.invoice(account=split.account(entity_id=second))
     assert rows.get(Invoice, split.ctx(first), theirs.pk) is None
     assert rows.get(Invoice, split.ctx(second), theirs.pk) == theirs
+
+
+def _both(ctx, payment_id, invoice_id):
+    return rows.get_locked_together(
+        ctx,
+        rows.Wanted(Payment, payment_id, "payment", "payment_id"),
+        rows.Wanted(Invoice, invoice_id, "invoice", "invoice_id", related="account"),
+    )
+
+
+def test_get_locked_together_reads_what_get_locked_reads_in_one_statement(tenant, django_assert_num_queries):
+    invoice, payment = tenant.invoice("12.5"), tenant.payment("7.25")
+    with transaction.atomic():
+        with django_assert_num_queries(1):
+            found_payment, found_invoice = _both(tenant.ctx(), payment.pk.hex, str(invoice.pk))
+            assert found_invoice.account.email == "billing@example.com"
+        one_payment = rows.get_locked(Payment, tenant.ctx(), payment.pk, what="payment", field="payment_id")
+        one_invoice = rows.get_locked(Invoice, tenant.ctx(), invoice.pk, what="invoice", field="invoice_id")
+    for found, one in ((found_payment, one_payment), (found_invoice, one_invoice)):
+        for field in type(one)._meta.concrete_fields:
+            assert getattr(found, field.attname) == getattr(one, field.attname), field.name
+        assert found._state.adding is False
+
+
+def test_get_locked_together_names_the_first_absent_row_as_the_calls_one_by_one_would(tenant, other_tenant):
+    invoice, payment = tenant.invoice(), tenant.payment()
+    theirs = other_tenant.invoice()
+    ctx = tenant.ctx()
+    for payment_id, invoice_id, field in [
+        (uuid.uuid4(), invoice.pk, "payment_id"),
+        ("not-a-key", invoice.pk, "payment_id"),
+        (uuid.uuid4(), uuid.uuid4(), "payment_id"),
+        (payment.pk, uuid.uuid4(), "invoice_id"),
+        (payment.pk, "not-a-key", "invoice_id"),
+        (payment.pk, theirs.pk, "invoice_id"),  # another tenant's row is as absent as a missing one
+    ]:
+        with pytest.raises(NotFound) as missing, transaction.atomic():
+            _both(ctx, payment_id, invoice_id)
+        assert missing.value.field == field
+
+
+@pytest.mark.django_db(transaction=True)
+def test_get_locked_together_holds_every_row_lock_and_queue_turn_it_took(tenant):
+    invoice, payment = tenant.invoice(), tenant.payment()
+    ctx = tenant.ctx()
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                _both(ctx, payment.pk, invoice.pk)
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        held = pool.submit(hold)
+        assert holding.wait(10)
+        try:
+            for model, pk in ((Payment, payment.pk), (Invoice, invoice.pk)):
+                with pytest.raises(OperationalError) as busy, transaction.atomic():
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL lock_timeout = '200ms'")
+                    rows.get(model, ctx, pk, lock=True)
+                assert lock_wait_expired(busy.value), model
+                # The row lock itself, not only the queue's turn: the ORM's own lock waits too.
+                with pytest.raises(OperationalError) as busy, transaction.atomic():
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL lock_timeout = '200ms'")
+                    model.objects.unscoped().select_for_update().get(pk=pk)
+                assert lock_wait_expired(busy.value), model
+        finally:
+            release.set()
+            held.result(10)
 
 
 def test_insert_fills_defaults_and_reads_back_a_generated_key(tenant):
