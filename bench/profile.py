@@ -5,7 +5,10 @@
 1. In-process (Django test Client, the whole middleware stack, no gunicorn): pyinstrument wall-clock trees
    of N requests per scenario and each request's SQL share -> bench/.run/profiles/pyinstrument-*.txt
 2. (c)'s cost of a busy invoice: each dialect's POST on an invoice holding 0, 1,000 and 5,000 applications.
-3. Under load (gunicorn + wrk, as in bench/run.py): py-spy samples of every worker -> bench/.run/profiles/
+3. CPU per request of (a), (b) and (d) in-process, this process's and its PostgreSQL backend's, in
+   interleaved rounds (`--cpu-rounds` of `--cpu-requests`): what the cores are shared out for under load,
+   without wrk, gunicorn or the other scenarios' processes in the figures.
+4. Under load (gunicorn + wrk, as in bench/run.py): py-spy samples of every worker -> bench/.run/profiles/
    pyspy-*.txt. `--mode gil` (default) keeps only the thread holding the GIL, i.e. where the Python CPU
    goes (the bottleneck: gunicorn's Python saturates the cores long before PostgreSQL does); `--mode wall`
    keeps every request thread (waits on PostgreSQL and Redis included). Each sample is attributed to the
@@ -216,8 +219,10 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--whatif", type=int, default=300, help="calls per what-if timing")
     parser.add_argument(
-        "--skip", default="", help="comma-separated parts to skip: inprocess,whatif,growth,pyspy"
+        "--skip", default="", help="comma-separated parts to skip: inprocess,whatif,growth,cpu,pyspy"
     )
+    parser.add_argument("--cpu-requests", type=int, default=20, help="requests per scenario and round")
+    parser.add_argument("--cpu-rounds", type=int, default=30)
     parser.add_argument(
         "--analyze", action="store_true", help="only summarise bench/.run/profiles/pyspy-*.raw"
     )
@@ -284,6 +289,19 @@ def main() -> None:
                 t = run.step(env, "post-timing", str(run.RUN_DIR), dialect, dialect, "20")
                 cells.append(f"{t['applications']:>5} apps: {t['median_ms']:6.2f} ms / {t['queries']} q")
             report.append(f"  {dialect:<8} " + "   ".join(cells))
+    if "cpu" not in skip:
+        run.log("CPU per request, in-process")
+        spent = run.step(env, "cpu", str(run.RUN_DIR), str(args.cpu_requests), str(args.cpu_rounds))
+        report.append("")
+        report.append(
+            f"CPU per request, in-process ({args.cpu_rounds} interleaved rounds of {args.cpu_requests}):"
+        )
+        report.append("             Python  PostgreSQL    total   (a)/this")
+        for name, s in spent.items():
+            report.append(
+                f"  {name:<10} {s['python_ms']:6.2f}  {s['postgres_ms']:10.2f}  {s['total_ms']:7.2f}"
+                f"   {s['a_over_this']:8.2f}"
+            )
     if "pyspy" not in skip:
         fixtures = json.loads((run.RUN_DIR / "fixtures.json").read_text())
         server = run.Server(env, port)

@@ -33,6 +33,10 @@ PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 LUA = BENCH / "wrk" / "bench.lua"
 DB_NAME = os.environ.get("BENCH_DB_NAME", "payments_bench")
+# (d) at 1M runs against a copy of the seeded database topped up to a million applications, served by a
+# second gunicorn, in the same interleaved rounds as (d) at 1k: the two are measured in the same stretches
+# of the VM's speed, not minutes apart.
+DB_1M = f"{DB_NAME}_1m"
 # A Redis database index of its own on the shared server; only the bench's keys are deleted from it.
 REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "12"))
 # Far above what two cores can serve, so nothing is refused, yet the limiter does its production work.
@@ -85,10 +89,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def app_env(redis: str | None, port: int) -> dict:
+def app_env(redis: str | None, port: int, db: str = DB_NAME) -> dict:
     env = {
         **os.environ,
-        "DATABASE_URL": database_url(DB_NAME),
+        "DATABASE_URL": database_url(db),
         "DEBUG": "false",
         "SECRET_KEY": "bench-" + "x" * 50,
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
@@ -123,12 +127,13 @@ def ensure_wrk() -> str:
     return found
 
 
-def recreate_database() -> None:
+def recreate_database(name: str = DB_NAME, template: str | None = None) -> None:
+    """Drops and creates `name`, empty or as a copy of `template` (which nobody may be connected to)."""
     import psycopg
 
     with psycopg.connect(database_url("postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
 
 
 def clear_redis(redis: str | None) -> None:
@@ -158,12 +163,14 @@ def step(env: dict, *args: str) -> dict:
 
 
 class Server:
-    def __init__(self, env: dict, port: int):
+    def __init__(self, env: dict, port: int, name: str = "gunicorn"):
         # Multi-process metrics, as under gunicorn in production (the steps run without them).
-        self.env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(RUN_DIR / "prometheus")}
+        self.env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(RUN_DIR / f"prometheus-{name}")}
         self.port = port
+        self.base = f"http://127.0.0.1:{port}"
+        self.db = urlsplit(env["DATABASE_URL"]).path.lstrip("/")
         self.proc: subprocess.Popen | None = None
-        self.log_path = RUN_DIR / "gunicorn.log"
+        self.log_path = RUN_DIR / f"{name}.log"
 
     def start(self) -> None:
         prom = Path(self.env["PROMETHEUS_MULTIPROC_DIR"])
@@ -316,7 +323,10 @@ class CpuMeter:
 
     def _groups(self) -> dict:
         # Backends come and go during a run (DB_CONN_MAX_AGE recycles each thread's connection).
-        return {"gunicorn": [self.server.proc.pid, *self.server.worker_pids()], "postgres": pg_backends()}
+        return {
+            "gunicorn": [self.server.proc.pid, *self.server.worker_pids()],
+            "postgres": pg_backends(self.server.db),
+        }
 
     def stop(self) -> dict:
         now = {name: {p: _ticks(p) for p in pids} for name, pids in self._groups().items()}
@@ -336,13 +346,13 @@ class CpuMeter:
         return {name: round(v, 3) for name, v in shares.items()}
 
 
-def pg_backends() -> list[int]:
+def pg_backends(db: str) -> list[int]:
     import psycopg
 
     try:
-        with psycopg.connect(database_url(DB_NAME)) as conn:
+        with psycopg.connect(database_url(db)) as conn:
             rows = conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [DB_NAME]
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [db]
             ).fetchall()
     except psycopg.Error:
         return []
@@ -611,47 +621,63 @@ def main(argv=None) -> None:
     fills["d-1k"] = step(env, "fill", "--total", "1000")
     explains["1k"] = step(env, "explain", str(RUN_DIR), "1k")
     fixtures = json.loads((RUN_DIR / "fixtures.json").read_text())
-    server = Server(env, port)
-    base = f"http://127.0.0.1:{port}"
-    results = {}
+    servers = {"main": Server(env, port)}
+    if "d-1m" in wanted:
+        log(
+            f"copying {DB_NAME} to {DB_1M}, topping its applications up to {args.million:,} (SQL, then ANALYZE)"
+        )
+        recreate_database(DB_1M, template=DB_NAME)
+        port_1m = free_port()
+        env_1m = app_env(redis, port_1m, DB_1M)
+        fills["d-1m"] = step(env_1m, "fill", "--total", str(args.million))
+        log(f"  {fills['d-1m']}")
+        explains["1m"] = step(env_1m, "explain", str(RUN_DIR), "1m")
+        servers["1m"] = Server(env_1m, port_1m, "gunicorn-1m")
+    listing = ("get", f"/api/v1/invoices/{fixtures['list_invoice']}/payments?limit=50")
+    # Each scenario: the server it runs against, wrk's mode and target.
     plans = {
-        "a": ("get", f"/api/v1/accounts/{fixtures['account_id']}"),
-        "d": ("get", f"/api/v1/invoices/{fixtures['list_invoice']}/payments?limit=50"),
-        "b-zuora": ("zuora", "random"),
-        "b-dayzero": ("dayzero", "random"),
-        "b-moov": ("moov", "random"),
-        "b-mix": ("mix", "random"),
-        "c-mix": ("mix", "mix"),
-        "c-zuora": ("zuora", "zuora"),
-        "c-dayzero": ("dayzero", "dayzero"),
-        "c-moov": ("moov", "moov"),
+        "a": ("main", "get", f"/api/v1/accounts/{fixtures['account_id']}"),
+        "d": ("main", *listing),
+        "b-zuora": ("main", "zuora", "random"),
+        "b-dayzero": ("main", "dayzero", "random"),
+        "b-moov": ("main", "moov", "random"),
+        "b-mix": ("main", "mix", "random"),
+        "c-mix": ("main", "mix", "mix"),
+        "c-zuora": ("main", "zuora", "zuora"),
+        "c-dayzero": ("main", "dayzero", "dayzero"),
+        "c-moov": ("main", "moov", "moov"),
+        "d-1m": ("1m", *listing),
     }
+    results = {}
     noise = {}
     try:
-        log(f"starting gunicorn on {base}")
-        server.start()
+        for name, server in servers.items():
+            log(f"starting gunicorn ({name}) on {server.base}")
+            server.start()
         noise["before"] = wait_for_quiet(args.wait_quiet) if args.wait_quiet else cpu_busy()
         noise["load_before"] = os.getloadavg()[0]
         # Every route for a second, so no scenario pays the workers' first-request costs. The single
         # invoices of (c) are left untouched.
         once = argparse.Namespace(**{**vars(args), "threads": 1, "connections": 4})
-        for mode, target in dict.fromkeys((m, t if m == "get" else "random") for m, t in plans.values()):
-            wrk(base, once, 1, mode, target, wrk_env)
+        routes = {(where, m, t if m == "get" else "random") for key, (where, m, t) in plans.items()}
+        for where, mode, target in sorted(routes):
+            if where in servers:
+                wrk(servers[where].base, once, 1, mode, target, wrk_env)
         # Rounds: every scenario runs a slice of its time in each round, so a change in the machine's speed
         # during the run (a shared VM's is common) hits every scenario alike and the ratios stay fair.
         keys = [key for key in plans if key in wanted]
         parts: dict[str, list] = {key: [] for key in keys}
         for number in range(args.rounds):
             for key in keys:
-                mode, target = plans[key]
+                where, mode, target = plans[key]
                 log(f"running {key} (round {number + 1} of {args.rounds})")
                 part = measure(
-                    base,
+                    servers[where].base,
                     args,
                     mode,
                     target,
                     wrk_env,
-                    server,
+                    servers[where],
                     seconds=args.duration / args.rounds,
                     warmup=args.warmup if number == 0 else 0,
                 )
@@ -661,21 +687,13 @@ def main(argv=None) -> None:
                 )
         for key in keys:
             results[key] = combine(parts[key])
-        if "d-1m" in wanted:
-            log(
-                f"topping applications up to {args.million:,} (SQL INSERT ... SELECT generate_series, then ANALYZE)"
-            )
-            fills["d-1m"] = step(env, "fill", "--total", str(args.million))
-            log(f"  {fills['d-1m']}")
-            explains["1m"] = step(env, "explain", str(RUN_DIR), "1m")
-            log("running d-1m")
-            results["d-1m"] = measure(base, args, "get", plans["d"][1], wrk_env, server)
         noise["load_after"] = os.getloadavg()[0]
     finally:
         if not args.keep_server:
-            server.stop()
+            for server in servers.values():
+                server.stop()
         clear_redis(redis)
-    noise["server_errors"] = server_errors(server.log_path)
+    noise["server_errors"] = sum(server_errors(server.log_path) for server in servers.values())
     meta = {
         "threads": args.threads,
         "connections": args.connections,
@@ -685,7 +703,7 @@ def main(argv=None) -> None:
         "cores": os.cpu_count(),
         "gunicorn": gunicorn_shape(env),
         "pg": pg_version(),
-        "db": DB_NAME,
+        "db": DB_NAME + (f", {DB_1M} for (d) at 1M" if "1m" in servers else ""),
         "redis": redis,
         **noise,
     }

@@ -8,6 +8,7 @@ Django at the bench database (never run it against a database you care about):
     python bench/steps.py profile OUT_DIR N     pyinstrument over N in-process requests of (a), (b), (d)
     python bench/steps.py grow INVOICE_ID N     N more applications on one invoice (SQL)
     python bench/steps.py post-timing OUT_DIR DIALECT SINGLE N   one dialect's POST on a single invoice
+    python bench/steps.py cpu OUT_DIR N ROUNDS  CPU per request of (a), (b), (d): this process + its backend
 
 Every step prints one JSON object on its last stdout line.
 """
@@ -353,6 +354,53 @@ def profile(out_dir: Path, count: int) -> dict:
     return summary
 
 
+def _cpu_ticks(pid: int) -> int:
+    """utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def cpu(out_dir: Path, count: int, rounds: int) -> dict:
+    """CPU per request of each scenario, in-process (test Client, the whole middleware stack): this
+    process's Python and its PostgreSQL backend's work, summed over `rounds` interleaved rounds of `count`
+    requests each (the box's speed drifts; interleaving spreads that over every scenario alike). Needs the
+    database server on this machine. Under wrk these two are what the cores are shared out for, so their
+    ratios are what (b)/(a) and (d)/(a) tend to once nothing else competes."""
+    fixtures = json.loads((out_dir / "fixtures.json").read_text())
+    client = Client()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+    rng = random.Random(11)
+    names = list(_requests(fixtures))
+    spent = {name: [0.0, 0] for name in names}
+    for name in names:  # warm every path (imports, prepared statements) before measuring
+        for _ in range(20):
+            _send(client, _requests(fixtures, rng.randrange(1, 1000))[name], f"cpu-warm-{uuid.uuid4()}")
+    for _ in range(rounds):
+        for name in names:
+            batch = [_requests(fixtures, rng.randrange(1, 1000))[name] for _ in range(count)]
+            py, pg = time.process_time(), _cpu_ticks(backend)
+            for one in batch:
+                _send(client, one, f"cpu-{uuid.uuid4()}")
+            spent[name][0] += (time.process_time() - py) * 1000
+            spent[name][1] += _cpu_ticks(backend) - pg
+    total = count * rounds
+    result = {}
+    for name, (py_ms, pg_ticks) in spent.items():
+        pg_ms = pg_ticks * tick_ms
+        result[name] = {
+            "python_ms": round(py_ms / total, 3),
+            "postgres_ms": round(pg_ms / total, 3),
+            "total_ms": round((py_ms + pg_ms) / total, 3),
+        }
+    ceiling = result["a"]["total_ms"]
+    for name in names:
+        result[name]["a_over_this"] = round(ceiling / result[name]["total_ms"], 3)
+    return result
+
+
 def grow(invoice_id: str, count: int) -> dict:
     """Adds `count` applications (each with its own 0.01 payment) to one invoice of the bench tenant, by SQL,
     keeping the invoice's counter right: for timing a request against an invoice with many applications."""
@@ -437,6 +485,8 @@ def main(argv: list[str]) -> None:
         result = profile(Path(argv[2]), int(argv[3]))
     elif step == "grow":
         result = grow(argv[2], int(argv[3]))
+    elif step == "cpu":
+        result = cpu(Path(argv[2]), int(argv[3]), int(argv[4]))
     elif step == "post-timing":
         result = post_timing(Path(argv[2]), argv[3], argv[4], int(argv[5]))
     else:
