@@ -75,7 +75,10 @@ def get_locked_together(ctx: TenantContext, *wanted: Wanted) -> list[Model]:
         if found:
             return found
     # Which one is absent: locked one by one in the same order, the first absent raises.
-    return [get_locked(one.model, ctx, one.pk, what=one.what, field=one.field) for one in wanted]
+    return [
+        get_locked(one.model, ctx, one.pk, what=one.what, field=one.field, related=one.related)
+        for one in wanted
+    ]
 
 
 def _queue_key(model: type[Model], ctx: TenantContext, pk) -> str:
