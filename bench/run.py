@@ -296,7 +296,8 @@ def combine(parts: list[dict]) -> dict:
     return combined
 
 
-def _ticks(pid: int) -> int:
+def cpu_ticks(pid: int) -> int:
+    """utime + stime of a process in clock ticks (/proc/PID/stat), 0 once it is gone."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rpartition(")")[2].split()
@@ -317,7 +318,7 @@ class CpuMeter:
 
     def __init__(self, server: "Server"):
         self.server = server
-        self.start = {name: {p: _ticks(p) for p in pids} for name, pids in self._groups().items()}
+        self.start = {name: {p: cpu_ticks(p) for p in pids} for name, pids in self._groups().items()}
         self.children = os.times().children_user + os.times().children_system
         self.busy, self.total = _busy_ticks()
 
@@ -329,7 +330,7 @@ class CpuMeter:
         }
 
     def stop(self) -> dict:
-        now = {name: {p: _ticks(p) for p in pids} for name, pids in self._groups().items()}
+        now = {name: {p: cpu_ticks(p) for p in pids} for name, pids in self._groups().items()}
         busy, total = _busy_ticks()
         capacity = max(1, total - self.total)
         hz = os.sysconf("SC_CLK_TCK")
@@ -659,7 +660,7 @@ def main(argv=None) -> None:
         # Every route for a second, so no scenario pays the workers' first-request costs. The single
         # invoices of (c) are left untouched.
         once = argparse.Namespace(**{**vars(args), "threads": 1, "connections": 4})
-        routes = {(where, m, t if m == "get" else "random") for key, (where, m, t) in plans.items()}
+        routes = {(where, m, t if m == "get" else "random") for where, m, t in plans.values()}
         for where, mode, target in sorted(routes):
             if where in servers:
                 wrk(servers[where].base, once, 1, mode, target, wrk_env)

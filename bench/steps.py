@@ -34,6 +34,7 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from run import cpu_ticks  # noqa: E402  (bench/run.py, beside this file: no Django in it)
 
 from invoices.services import invoice_create  # noqa: E402
 from payments.models import InvoicePayment, Payment  # noqa: E402
@@ -354,12 +355,6 @@ def profile(out_dir: Path, count: int) -> dict:
     return summary
 
 
-def _cpu_ticks(pid: int) -> int:
-    """utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
-
-
 def cpu(out_dir: Path, count: int, rounds: int) -> dict:
     """CPU per request of each scenario, in-process (test Client, the whole middleware stack): this
     process's Python and its PostgreSQL backend's work, summed over `rounds` interleaved rounds of `count`
@@ -381,11 +376,11 @@ def cpu(out_dir: Path, count: int, rounds: int) -> dict:
     for _ in range(rounds):
         for name in names:
             batch = [_requests(fixtures, rng.randrange(1, 1000))[name] for _ in range(count)]
-            py, pg = time.process_time(), _cpu_ticks(backend)
+            py, pg = time.process_time(), cpu_ticks(backend)
             for one in batch:
                 _send(client, one, f"cpu-{uuid.uuid4()}")
             spent[name][0] += (time.process_time() - py) * 1000
-            spent[name][1] += _cpu_ticks(backend) - pg
+            spent[name][1] += cpu_ticks(backend) - pg
     total = count * rounds
     result = {}
     for name, (py_ms, pg_ticks) in spent.items():
