@@ -8,7 +8,7 @@ from psycopg import errors as pg
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
-from tenants import errors as app
+from core import errors as app
 
 logger = logging.getLogger(__name__)
 

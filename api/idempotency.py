@@ -13,10 +13,10 @@ from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from api.errors import RequestRefused, lock_wait_expired
 from api.models import IdempotencyKey
-from tenants import rows
 
 # Response headers replayed with the body; the rest (x-request-id, Vary, ...) belong to each response.
 SAVED_HEADERS = ("Content-Type", "Location", "X-Moov-Version")
@@ -86,7 +86,7 @@ def claim(*, request, client, business_id) -> IdempotencyKey:
         claimed = cursor.fetchone()
     if claimed is not None:
         return IdempotencyKey(pk=claimed[0])
-    saved = IdempotencyKey.objects.unscoped().get(business_id=business_id, client=client, key=key)
+    saved = IdempotencyKey.objects.of_business(business_id).get(client=client, key=key)
     if (saved.method, saved.path, saved.body_sha256) != (request.method, path, body_sha256):
         raise IdempotencyKeyReused()
     raise Replay(_replay(saved))
@@ -108,13 +108,16 @@ def complete(row: IdempotencyKey, response: HttpResponse, *, save: bool) -> None
     if hasattr(response, "render"):
         response.render()
     headers = {name: response[name] for name in SAVED_HEADERS if response.has_header(name)}
-    row.status_code, row.response_body, row.response_headers = response.status_code, response.content, headers
-    row.completed_at = timezone.now()
-    # Its own row, claimed by this transaction: saved in the round trip of the COMMIT.
-    rows.update(row, ("status_code", "response_body", "response_headers", "completed_at"), with_commit=True)
+    # Its own row, claimed by this transaction: saved in the round trip of the COMMIT (config.postgres).
+    connection.execute_with_commit(
+        "UPDATE api_idempotencykey SET status_code = %s, response_body = %s, response_headers = %s,"
+        " completed_at = %s WHERE id = %s",
+        [response.status_code, response.content, Jsonb(headers), timezone.now(), row.pk],
+    )
 
 
 def purge_expired() -> int:
     cutoff = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_TTL_SECONDS)
-    deleted, _ = IdempotencyKey.objects.unscoped().filter(created_at__lt=cutoff).delete()
+    expired = IdempotencyKey.objects.across_tenants(reason="keys expire for every tenant alike")
+    deleted, _ = expired.filter(created_at__lt=cutoff).delete()
     return deleted

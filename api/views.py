@@ -1,21 +1,26 @@
-"""The base view every dialect inherits: authentication, scopes, the tenant, rate limits and
-Idempotency-Key, all resolved once, before any handler runs."""
+"""The base view every dialect inherits: authentication, scopes, the tenant and the objects its path is
+scoped to, rate limits and Idempotency-Key, all resolved once, before any handler runs."""
 
+from collections.abc import Callable
 from typing import ClassVar, final
 
-from django.db import transaction
+from django.db import connection, transaction
 from rest_framework import exceptions as drf
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.views import APIView
 
 from api import idempotency, observability, throttling
 from api.errors import ErrorRenderer, MissingHeader, RequestRefused
-from config.postgres.base import savepoints_left_to_commit
+from core.errors import EntityRequired, Forbidden
 from tenants.auth import BasicClientAuthentication, BearerTokenAuthentication
 from tenants.context import TenantContext
-from tenants.errors import EntityRequired, Forbidden
 from tenants.models import SCOPE_READ, SCOPE_WRITE
 from tenants.services import tenant_context_resolve
+
+# Every dialect may narrow a request to one of the credential's entities with Zuora's header.
+ENTITY_HEADER = "Zuora-Entity-Ids"
+# DayZero names the business in every request; the other dialects take it from the credential.
+BUSINESS_HEADER = "x-business-id"
 
 # Answers given before any work: never saved against an Idempotency-Key.
 REFUSED_BEFORE_WORK = (
@@ -46,9 +51,14 @@ class TenantAPIView(APIView):
     errors: ClassVar[ErrorRenderer]
     # DayZero requires x-business-id on every call; the other dialects take the business from the credential.
     business_header_required: ClassVar[bool] = False
-    # Zuora: a token holding several entities must name one (Zuora-Entity-Ids) on every request.
+    # Zuora: a token holding several entities must name one (ENTITY_HEADER) on every request.
     entity_header_required_when_several: ClassVar[bool] = False
+    # URL parameters naming an object the resource belongs to (Moov's account), each with the selector
+    # that finds it for the tenant: resolved before the handler runs, a NotFound when it is not the
+    # tenant's, and found by the handler in `self.parents` under the parameter's name.
+    path_parents: ClassVar[dict[str, Callable[..., object]]] = {}
     tenant: TenantContext
+    parents: dict[str, object]
     _idempotency_claim = None
 
     def __init_subclass__(cls, **kwargs):
@@ -65,7 +75,7 @@ class TenantAPIView(APIView):
             return super().dispatch(request, *args, **kwargs)
         # The key's row and the work commit in one transaction (see api/idempotency.py). Its savepoints are
         # released by the COMMIT: fewer round trips while the ledger's rows are locked (config.postgres).
-        with transaction.atomic(), savepoints_left_to_commit():
+        with transaction.atomic(), connection.savepoints_left_to_commit():
             response = super().dispatch(request, *args, **kwargs)
             if self._idempotency_claim is not None:
                 save = not getattr(response, "refused_before_work", False)
@@ -87,14 +97,14 @@ class TenantAPIView(APIView):
         refusal = throttling.hit("api", principal.client.client_id, _rate())
         if refusal is not None:
             raise RateLimited(refusal)
-        business_header = request.headers.get("x-business-id")
-        if business_header is None and self.business_header_required:
-            raise MissingHeader("x-business-id")
+        business_id = request.headers.get(BUSINESS_HEADER)
+        if business_id is None and self.business_header_required:
+            raise MissingHeader(BUSINESS_HEADER)
         self.tenant = tenant_context_resolve(
             client=principal.client,
             scopes=principal.scopes,
-            business_header=business_header,
-            entity_header=request.headers.get("Zuora-Entity-Ids"),
+            business_id=business_id,
+            entity_id=request.headers.get(ENTITY_HEADER),
             request_id=getattr(request, "request_id", ""),
         )
         if self.entity_header_required_when_several:
@@ -103,10 +113,15 @@ class TenantAPIView(APIView):
             self._idempotency_claim = idempotency.claim(
                 request=request, client=principal.client, business_id=self.tenant.business_id
             )
+        self.parents = {name: find(self.tenant, kwargs[name]) for name, find in self.path_parents.items()}
 
     def handle_exception(self, exc):
         if isinstance(exc, idempotency.Replay):
             return exc.response
+        if isinstance(exc, EntityRequired):
+            exc = EntityRequired(
+                f"{exc.message}: name one in the {ENTITY_HEADER} header", field=ENTITY_HEADER
+            )
         response = super().handle_exception(exc)
         response.refused_before_work = isinstance(exc, REFUSED_BEFORE_WORK)
         return response

@@ -55,7 +55,6 @@ STEPS = [
     ("pagination query", r"^paginate \(api/dayzero/pagination\.py"),
     ("payments.services (locks, UPDATEs, INSERTs)", r"\((payments|invoices)/services\.py"),
     ("BEGIN / SAVEPOINT / RELEASE / COMMIT", r"django/db/transaction\.py|contextlib\.py"),
-    ("celery publish on commit (Redis)", r"^enqueue_on_commit\.<locals>\.publish "),
     ("presenters (rows -> dicts)", r"api/\w+/presenters\.py|^Page\.as_dict "),
     ("JSON rendering", r"rest_framework/renderers\.py|api/zuora/renderers\.py"),
     ("idempotency complete (render + UPDATE)", r"^complete \(api/idempotency\.py"),

@@ -43,7 +43,7 @@ from tenants.context import TenantContext  # noqa: E402
 from tenants.services import account_create, business_provision  # noqa: E402
 
 # Big enough that no request of any run fails for business reasons: every request moves 0.01 (1 cent).
-HUGE = Decimal("900000000000")  # below payments.money.MAX_AMOUNT (10^15)
+HUGE = Decimal("900000000000")  # below core.money.MAX_AMOUNT (10^15)
 ACCOUNTS = 8
 INVOICES = 1000  # random targets of (b)
 PAYMENTS_PER_DIALECT = 1000  # random payments, so that two of 16 concurrent requests rarely lock the same one

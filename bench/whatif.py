@@ -26,7 +26,7 @@ from django.test import RequestFactory
 from api import throttling
 from api.dayzero import filters as dayzero_filters
 from api.dayzero import presenters as dayzero_presenters
-from payments import money, tasks
+from core import money, tasks
 from payments.models import InvoicePayment
 from payments.selectors import application_list
 from payments.services import payment_apply
@@ -316,7 +316,7 @@ def main(out_dir: Path, n: int) -> None:
     )
     row(
         "(d)",
-        "payments.money.exponent('USD') x 100 (now: 2 per row)",
+        "core.money.exponent('USD') x 100 (now: 2 per row)",
         lambda: [money.exponent("USD") for _ in range(100)],
     )
     cached = {"USD": 2}

@@ -33,21 +33,3 @@ def _count_task_failure(sender=None, **kwargs):
     from api import observability
 
     observability.TASK_FAILURES.labels(sender.name if sender else "unknown").inc()
-
-
-def enqueue_on_commit(task, *args) -> None:
-    """Queue `task` once the current transaction commits.
-
-    The row the task acts on is already committed; if the broker is down, publishing fails fast (see
-    CELERY_BROKER_* settings), is logged, and the periodic sweep queues the work again later. A payment
-    request never fails because Redis did.
-    """
-    from django.db import transaction
-
-    def publish():
-        try:
-            task.apply_async(args=args)
-        except Exception as exc:  # any broker failure: kombu, redis, socket errors
-            logger.warning("could not queue %s%s, the sweep will retry: %s", task.name, args, exc)
-
-    transaction.on_commit(publish)

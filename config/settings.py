@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "tenants",
+    "outbox",
+    "ledger",
     "invoices",
     "payments",
     "api",
@@ -161,14 +163,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 1,
     "max_retries": 0,
 }
-# Beat queues the send task of new receipts this often (payments.receipts.receipts_relay).
+# Beat runs the outbox relay this often: it queues the tasks of new receipts, invoice emails and link
+# cancellations (outbox/relay.py).
 RECEIPT_RELAY_SECONDS = env.float("RECEIPT_RELAY_SECONDS", default=1.0)
 CELERY_BEAT_SCHEDULE = {
-    "relay-receipts": {"task": "payments.tasks.relay_receipts", "schedule": RECEIPT_RELAY_SECONDS},
-    "sweep-side-effects": {"task": "payments.tasks.sweep_side_effects", "schedule": 30.0},
+    "outbox-relay": {"task": "outbox.relay", "schedule": RECEIPT_RELAY_SECONDS},
+    "outbox-sweep": {"task": "outbox.sweep", "schedule": 30.0},
     "purge-idempotency-keys": {"task": "api.tasks.purge_idempotency_keys", "schedule": 3600.0},
 }
-# Receipts and link cancellations still pending after this long are re-queued by the sweep.
+# Receipts, invoice emails and link cancellations still pending this long after they were last touched
+# are queued again by the sweep.
 SIDE_EFFECT_SWEEP_AFTER_SECONDS = env.int("SIDE_EFFECT_SWEEP_AFTER_SECONDS", default=60)
 
 # --- Auth: staff log in to the admin; API clients are OAuth2 applications (django-oauth-toolkit).

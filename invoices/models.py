@@ -3,8 +3,10 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
-from payments.money import MONEY_FIELD
+from core.money import MONEY_FIELD, ZERO, is_settled
+from outbox.models import EmailDelivery
 from tenants.models import Account, Entity, TenantOwned
 
 
@@ -28,7 +30,7 @@ class Invoice(TenantOwned):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     invoice_date = models.DateField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
-    # Counters kept under the row lock by the payment services; `reconcile` recomputes them from rows.
+    # Counters kept under the row lock by the ledger's changes; `reconcile` recomputes them from rows.
     payment_amount = models.DecimalField(**MONEY_FIELD, default=Decimal(0))
     refund_amount = models.DecimalField(**MONEY_FIELD, default=Decimal(0))
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -69,25 +71,55 @@ class Invoice(TenantOwned):
         """What is still due; below zero when overpaid (seed 003: amount - payment + refund)."""
         return self.amount - self.payment_amount + self.refund_amount
 
+    @property
+    def is_payable(self) -> bool:
+        return self.status in self.PAYABLE
+
+    # --- in ledger events and changes (ledger.change) ---
+
+    ledger_name = "invoice"
+
+    def ledger_numbers(self) -> dict:
+        return {
+            "amount": str(self.amount),
+            "payment_amount": str(self.payment_amount),
+            "refund_amount": str(self.refund_amount),
+            "balance": str(self.balance),
+            "status": self.status,
+        }
+
+    def settle(self) -> None:
+        """Status and paid_at follow the counters: paid once the balance is settled (core.money.is_settled:
+        nothing left that the currency can express), partially paid while some is paid."""
+        if not (self.is_payable or self.status == self.Status.PAID):
+            return
+        if is_settled(self.balance, self.currency):
+            self.status = self.Status.PAID
+            self.paid_at = self.paid_at or timezone.now()
+        else:
+            paid = self.payment_amount - self.refund_amount > ZERO
+            self.status = self.Status.PARTIALLY_PAID if paid else self.Status.OPEN
+            self.paid_at = None
+
 
 class PaymentLink(TenantOwned):
     """The invoice's single-use pay link (`/pay/<code>`)."""
 
     class Status(models.TextChoices):
         ACTIVE = "active"
-        USED = "used"
         CANCELED = "canceled"
-        EXPIRED = "expired"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payment_links")
     code = models.CharField(max_length=64)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
-    # Set with the payment that ends the link, in its transaction; the cancel task then acts on it.
+    # Set by the change that ends the link (its invoice paid or voided), in its transaction; the outbox then
+    # cancels it (invoices/links.py).
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
     canceled_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    # When the outbox relay queued its cancellation (outbox/relay.py).
+    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -100,13 +132,17 @@ class PaymentLink(TenantOwned):
             ),
             models.UniqueConstraint(fields=["business", "code"], name="payment_link_code_unique"),
             models.CheckConstraint(
-                condition=Q(status__in=["active", "used", "canceled", "expired"]),
-                name="payment_link_status_valid",
+                condition=Q(status__in=["active", "canceled"]), name="payment_link_status_valid"
             ),
         ]
         indexes = [
             # The public page finds a link by its code alone; 256 random bits do not collide across tenants.
             models.Index(fields=["code"], name="payment_link_code"),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="active", cancel_requested_at__isnull=False, queued_at__isnull=True),
+                name="payment_link_cancel_to_queue",
+            ),
             models.Index(
                 fields=["business", "cancel_requested_at"],
                 condition=Q(status="active", cancel_requested_at__isnull=False),
@@ -117,31 +153,14 @@ class PaymentLink(TenantOwned):
     def __str__(self) -> str:
         return self.code
 
+    ledger_name = "link"
 
-class EmailDelivery(models.Model):
-    """An email kept as a row: pending until a Celery task sends it (at most once, see invoices/delivery.py),
-    with its attempts and last error. Receipts and invoice emails are both such rows."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending"
-        SENT = "sent"
-        SKIPPED = "skipped"  # no email address to send to
-        CANCELED = "canceled"  # what it was about changed before it went out
-        FAILED = "failed"  # gave up after MAX_ATTEMPTS
-
-    MAX_ATTEMPTS = 10
-
-    to_email = models.EmailField(blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    message_id = models.CharField(max_length=255, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
+    def ledger_numbers(self) -> dict:
+        return {
+            "id": str(self.id),
+            "status": self.status,
+            "cancel_requested": self.cancel_requested_at is not None,
+        }
 
 
 class InvoiceNotice(TenantOwned, EmailDelivery):
@@ -165,6 +184,11 @@ class InvoiceNotice(TenantOwned, EmailDelivery):
             models.Index(fields=["business", "invoice"], name="invoice_notice_invoice"),
             models.Index(
                 fields=["status", "updated_at"], condition=Q(status="pending"), name="invoice_notice_pending"
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="pending", queued_at__isnull=True),
+                name="invoice_notice_to_queue",
             ),
         ]
 

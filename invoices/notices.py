@@ -1,4 +1,4 @@
-"""The email that sends an invoice: a row written with the send, delivered at most once by a task."""
+"""The email that sends an invoice: a row written with the send, delivered at most once by the outbox."""
 
 from uuid import UUID
 
@@ -6,17 +6,16 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
-from invoices.delivery import deliver, message_id
+from core.money import ZERO, plain
+from invoices.links import link_is_live, link_url
 from invoices.models import Invoice, InvoiceNotice, PaymentLink
-from invoices.selectors import payment_link_is_live
-from invoices.services import payment_link_url
-from payments.money import ZERO, plain
+from outbox.email import deliver, message_id
 
 
-def invoice_notice_create(*, invoice: Invoice, link: PaymentLink) -> InvoiceNotice:
-    """The pending email for a send, in the caller's transaction; the caller queues its task on commit."""
+def invoice_notice_new(*, invoice: Invoice, link: PaymentLink) -> InvoiceNotice:
+    """The email of a send, pending (for the outbox) when the account has an address; the send writes it."""
     email = invoice.account.email
-    return InvoiceNotice.objects.unscoped().create(
+    return InvoiceNotice(
         business_id=invoice.business_id,
         entity_id=invoice.entity_id,
         invoice=invoice,
@@ -38,7 +37,7 @@ def invoice_notice_message(notice: InvoiceNotice) -> EmailMultiAlternatives:
         "amount": plain(due, invoice.currency),
         "currency": invoice.currency,
         "due_date": invoice.due_date.isoformat() if invoice.due_date else "",
-        "url": payment_link_url(notice.payment_link),
+        "url": link_url(notice.payment_link),
     }
     message = EmailMultiAlternatives(
         subject=f"Invoice {invoice.number} from {context['business']}: {context['amount']} {invoice.currency} due",
@@ -58,5 +57,5 @@ def invoice_notice_send(notice_id: UUID | str) -> str:
         notice_id,
         invoice_notice_message,
         related=("business", "invoice__account", "payment_link"),
-        still_wanted=lambda notice: payment_link_is_live(notice.payment_link),
+        still_wanted=lambda notice: link_is_live(notice.payment_link),
     )

@@ -1,29 +1,33 @@
-"""Reads of payment links: the public page's lookup crosses tenants on purpose (the code is the credential)."""
+"""Reads of invoices, always through a tenant context. Another tenant's invoice is NotFound."""
 
-import re
+from datetime import date
+from uuid import UUID
 
-from invoices.models import Invoice, PaymentLink
+from django.db.models import Q, QuerySet
 
-# What secrets.token_urlsafe makes (invoices.services.payment_link_open), within the column's length.
-LINK_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-
-def payment_link_by_code(code: str) -> PaymentLink | None:
-    """The public page's lookup, across tenants on purpose: the link's random code is the credential."""
-    if not LINK_CODE.fullmatch(code):
-        return None
-    return (
-        PaymentLink.objects.unscoped()
-        .select_related("invoice__business", "invoice__account")
-        .filter(code=code)
-        .first()
-    )
+from core.errors import NotFound
+from core.ids import parse_uuid
+from invoices.models import Invoice
+from tenants.context import TenantContext
+from tenants.selectors import one_or_none
 
 
-def payment_link_is_live(link: PaymentLink) -> bool:
-    """Whether the link can still take a payment: active, not asked to cancel, its invoice still payable."""
-    return (
-        link.status == PaymentLink.Status.ACTIVE
-        and link.cancel_requested_at is None
-        and link.invoice.status in Invoice.PAYABLE
-    )
+def invoice_get(*, ctx: TenantContext, invoice_id: UUID | str) -> Invoice:
+    pk = parse_uuid(invoice_id)
+    invoice = one_or_none(Invoice.objects.for_tenant(ctx).filter(pk=pk)) if pk else None
+    if invoice is None:
+        raise NotFound("invoice not found", field="invoice_id")
+    return invoice
+
+
+def invoice_list(*, ctx: TenantContext) -> QuerySet[Invoice]:
+    return Invoice.objects.for_tenant(ctx)
+
+
+# An invoice is past due from the day after its due date; these two say so in SQL and in Python.
+def past_due(today: date) -> Q:
+    return Q(due_date__lt=today)
+
+
+def is_past_due(invoice: Invoice, today: date) -> bool:
+    return invoice.due_date is not None and invoice.due_date < today

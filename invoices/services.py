@@ -1,20 +1,25 @@
-"""Invoices and their payment links. Money on an invoice moves only through payments.services."""
+"""Invoices: created, then finalized, sent, changed or voided. Each step after creation is one ledger change
+(ledger.change) that locks the invoice and records what it did. Money on an invoice moves only through
+payments/."""
 
 import secrets
 from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.errors import Conflict, Invalid, NotFound
+from core.ids import parse_uuid
+from core.money import amount_validate, currency_validate
+from invoices.links import link_cancel_request, link_open
 from invoices.models import Invoice, PaymentLink
-from payments.money import amount_validate, currency_validate
-from tenants import rows
+from invoices.notices import invoice_notice_new
+from ledger.change import Change, ledger_change
+from ledger.models import LedgerEvent
 from tenants.context import TenantContext
-from tenants.errors import Conflict, Invalid
-from tenants.selectors import account_get
+from tenants.selectors import account_get, one_or_none
 
 
 def _generated_number() -> str:
@@ -63,75 +68,98 @@ def invoice_create(
     return invoice
 
 
-def payment_link_url(link: PaymentLink) -> str:
-    return f"{settings.PUBLIC_BASE_URL}/pay/{link.code}"
+def invoice_lock(change: Change, invoice_id: UUID | str, **equal) -> Invoice:
+    """The invoice (with these column values), locked for this change, with its account: a receipt or an
+    email goes to its address."""
+    return change.lock_one(
+        Invoice, invoice_id, what="invoice", field="invoice_id", related="account", **equal
+    )
 
 
-def payment_link_open(*, invoice: Invoice) -> PaymentLink:
-    """The invoice's active link, created if it has none. The caller holds the invoice row lock.
+def invoice_finalize(*, ctx: TenantContext, invoice_id: UUID | str) -> Invoice:
+    """draft -> open."""
+    with ledger_change(ctx) as change:
+        invoice = invoice_lock(change, invoice_id)
+        if invoice.status != Invoice.Status.DRAFT:
+            raise Conflict(
+                f"the invoice is {invoice.status}, not draft", field="invoice_id", code="invoice_state"
+            )
+        invoice.status = Invoice.Status.OPEN
+        change.record(LedgerEvent.Kind.INVOICE_FINALIZED, invoice)
+    return invoice
 
-    Only a sent invoice has a link (invoice_send stamps sent_at first): a payment on an invoice never sent
-    skips looking for one while it holds the invoice's lock.
-    """
-    if invoice.sent_at is None:
-        raise ValueError(f"invoice {invoice.pk} was not sent: only a sent invoice gets a payment link")
-    link = PaymentLink.objects.unscoped().filter(invoice=invoice, status=PaymentLink.Status.ACTIVE).first()
-    if link is None:
-        link = PaymentLink.objects.unscoped().create(
-            business_id=invoice.business_id,
-            entity_id=invoice.entity_id,
-            invoice=invoice,
-            code=secrets.token_urlsafe(32),
+
+def invoice_send(*, ctx: TenantContext, invoice_id: UUID | str) -> tuple[Invoice, PaymentLink]:
+    """Opens a draft if needed, gives it its single-use payment link, stamps it sent and emails it."""
+    with ledger_change(ctx) as change:
+        invoice = invoice_lock(change, invoice_id)
+        return _send(change, invoice)
+
+
+def _send(change: Change, invoice: Invoice) -> tuple[Invoice, PaymentLink]:
+    if invoice.status == Invoice.Status.DRAFT:
+        invoice.status = Invoice.Status.OPEN
+    if not invoice.is_payable:
+        raise Conflict(
+            f"the invoice is {invoice.status}; only open invoices can be sent",
+            field="invoice_id",
+            code="invoice_state",
         )
-    return link
+    invoice.sent_at = timezone.now()
+    link = link_open(change, invoice)
+    change.add(invoice_notice_new(invoice=invoice, link=link))
+    change.record(LedgerEvent.Kind.INVOICE_SENT, invoice, link)
+    return invoice, link
 
 
-def payment_link_request_cancel(*, invoice: Invoice) -> UUID | None:
-    """Marks the invoice's active link for cancellation (in the caller's transaction) and returns its id;
-    the task does the rest. One UPDATE: every payment from Moov comes through here."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            UPDATE {PaymentLink._meta.db_table} SET cancel_requested_at = now(), updated_at = now()
-            WHERE invoice_id = %s AND status = %s AND cancel_requested_at IS NULL
-            RETURNING id
-            """,
-            [invoice.pk, PaymentLink.Status.ACTIVE],
+def invoice_void(*, ctx: TenantContext, invoice_id: UUID | str) -> Invoice:
+    """Voids an invoice that has no live applications (none with money still applied)."""
+    with ledger_change(ctx) as change:
+        invoice = invoice_lock(change, invoice_id)
+        return _void(change, invoice)
+
+
+def _void(change: Change, invoice: Invoice) -> Invoice:
+    if invoice.status == Invoice.Status.VOID:
+        raise Conflict("the invoice is void already", field="invoice_id", code="invoice_state")
+    if invoice.payment_amount - invoice.refund_amount > 0:
+        raise Conflict(
+            "the invoice has payments applied: remove or refund them first",
+            field="invoice_id",
+            code="has_payments",
         )
-        found = cursor.fetchone()
-    return found[0] if found else None
+    invoice.status = Invoice.Status.VOID
+    invoice.voided_at = timezone.now()
+    invoice.paid_at = None
+    change.record(LedgerEvent.Kind.INVOICE_VOIDED, invoice)
+    link_cancel_request(change, invoice)
+    return invoice
 
 
-def payment_link_cancel(*, link_id: UUID) -> bool:
-    """Run by the Celery task: an active link that was asked to cancel becomes canceled. Idempotent."""
-    with transaction.atomic():
-        link = (
-            PaymentLink.objects.unscoped()
-            .select_for_update(skip_locked=True)
-            .filter(pk=link_id, status=PaymentLink.Status.ACTIVE)
-            .first()
-        )
-        if link is None:
-            return False
-        now = timezone.now()
-        link.status = PaymentLink.Status.CANCELED
-        link.canceled_at = now
-        link.cancel_requested_at = link.cancel_requested_at or now
-        link.save(update_fields=["status", "canceled_at", "cancel_requested_at", "updated_at"])
-        return True
-
-
-@transaction.atomic
-def invoice_details_update(
+def invoice_update(
     *,
     ctx: TenantContext,
     invoice_id: UUID | str,
     due_date: date | None = None,
     description: str | None = None,
+    send: bool = False,
+    void: bool = False,
 ) -> Invoice:
-    """Changes the given details (None leaves one as it is) of an invoice that is not paid or void."""
-    # Through tenants.rows like the ledger's locks: it waits its turn in the same queue as payments do.
-    invoice = rows.get_locked(Invoice, ctx, invoice_id, what="invoice", field="invoice_id")
+    """Changes the given details (None leaves one as it is) and, in the same change, sends the invoice or
+    voids it. Asking for what is already so changes nothing: an invoice sent and still payable is not sent
+    (emailed) again, a void one is not voided again; an open invoice never sent is sent."""
+    with ledger_change(ctx) as change:
+        invoice = invoice_lock(change, invoice_id)
+        if due_date is not None or description is not None:
+            _details_change(invoice, due_date=due_date, description=description)
+        if send and not (invoice.sent_at and invoice.is_payable):
+            _send(change, invoice)
+        elif void and invoice.status != Invoice.Status.VOID:
+            _void(change, invoice)
+    return invoice
+
+
+def _details_change(invoice: Invoice, *, due_date: date | None, description: str | None) -> None:
     if invoice.status in (Invoice.Status.PAID, Invoice.Status.VOID):
         raise Conflict(
             f"the invoice is {invoice.status}; its details can no longer change",
@@ -144,5 +172,22 @@ def invoice_details_update(
         invoice.due_date = due_date
     if description is not None:
         invoice.description = description
-    invoice.save(update_fields=["due_date", "description", "updated_at"])
-    return invoice
+
+
+def payment_link_cancel(*, ctx: TenantContext, link_id: UUID | str) -> None:
+    """Staff end an active link the way the ledger does when its invoice is paid or voided: a ledger event
+    in their name, the cancellation left to the outbox."""
+    key = parse_uuid(link_id)
+    links = PaymentLink.objects.for_tenant(ctx).filter(pk=key)
+    invoice_id = one_or_none(links.values_list("invoice_id", flat=True)) if key else None
+    if invoice_id is None:
+        raise NotFound("payment link not found", field="link_id")
+    with ledger_change(ctx) as change:
+        # The invoice before its link, the order a payment that settles the invoice takes: no deadlock.
+        invoice = invoice_lock(change, invoice_id)
+        link = change.lock_one(PaymentLink, key, what="payment link", field="link_id")
+        if link.status != PaymentLink.Status.ACTIVE:
+            raise Conflict(f"the link is {link.status}, not active", field="link_id", code="link_state")
+        if link.cancel_requested_at:
+            raise Conflict("its cancellation was requested already", field="link_id", code="link_state")
+        link_cancel_request(change, invoice, link=link)

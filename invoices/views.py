@@ -4,20 +4,20 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from core.money import ZERO, plain
+from invoices.links import link_by_code, link_is_live
 from invoices.models import PaymentLink
-from invoices.selectors import payment_link_by_code, payment_link_is_live
-from payments.money import ZERO, plain
 
 
 @require_safe
 @never_cache
 def payment_link_page(request, code):
-    link = payment_link_by_code(code)
+    link = link_by_code(code)
     if link is None:
         response = render(request, "invoices/payment_link_missing.html", status=404)
     else:
         invoice = link.invoice
-        live = payment_link_is_live(link)
+        live = link_is_live(link)
         # An active link already asked to cancel (the invoice was paid or voided) is as good as canceled.
         state = (
             link.status if link.status != PaymentLink.Status.ACTIVE or live else PaymentLink.Status.CANCELED

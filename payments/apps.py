@@ -5,9 +5,14 @@ class PaymentsConfig(AppConfig):
     name = "payments"
 
     def ready(self):
+        from django.db.models import Q
         from django.db.models.signals import post_migrate
 
+        from outbox.relay import Kind, register
+        from payments.models import Receipt
+        from payments.receipts import receipt_send
         from payments.roles import back_office_group_sync
 
+        register(Kind("receipts", Receipt, Q(status=Receipt.Status.PENDING), deliver=receipt_send))
         # After every app's migrations: the permissions of apps installed later exist only by then.
         post_migrate.connect(back_office_group_sync, dispatch_uid="back_office_group_sync")

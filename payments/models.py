@@ -4,30 +4,30 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import F, Q
 
-from invoices.models import EmailDelivery, Invoice
-from payments.money import MONEY_FIELD, plain
+from core.money import MONEY_FIELD, plain
+from invoices.models import Invoice
+from outbox.models import EmailDelivery
 from tenants.models import Account, Entity, TenantOwned
 
 
 class Payment(TenantOwned):
-    """Money received: a bank transaction (DayZero), a payment (Zuora) or an external payment (Moov)."""
-
-    class Kind(models.TextChoices):
-        BANK_TRANSACTION = "bank_transaction"
-        PAYMENT = "payment"
-        EXTERNAL = "external"
+    """Money received: recorded on its own and applied to invoices later, or recorded as paying one invoice
+    outside the platform and applied to it at once (`for_invoice`)."""
 
     class Status(models.TextChoices):
         DRAFT = "draft"
         PROCESSED = "processed"
-        CANCELED = "canceled"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
     account = models.ForeignKey(
         Account, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The invoice this money was recorded as paying (paid outside the platform), applied to it in the same
+    # change; None for money recorded on its own.
+    for_invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     currency = models.CharField(max_length=3)
     amount = models.DecimalField(**MONEY_FIELD)
     allocated_amount = models.DecimalField(**MONEY_FIELD, default=Decimal(0))
@@ -62,11 +62,21 @@ class Payment(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} of {plain(self.amount, self.currency)} {self.currency}"
+        return f"Payment of {plain(self.amount, self.currency)} {self.currency}"
 
     @property
     def unallocated_amount(self) -> Decimal:
         return self.amount - self.allocated_amount
+
+    ledger_name = "payment"
+
+    def ledger_numbers(self) -> dict:
+        return {
+            "amount": str(self.amount),
+            "allocated_amount": str(self.allocated_amount),
+            "refund_amount": str(self.refund_amount),
+            "status": self.status,
+        }
 
 
 class InvoicePayment(TenantOwned):
@@ -107,6 +117,11 @@ class InvoicePayment(TenantOwned):
     def net_amount(self) -> Decimal:
         return self.amount - self.refund_amount
 
+    ledger_name = "invoice_payment"
+
+    def ledger_numbers(self) -> dict:
+        return {"amount": str(self.amount), "refund_amount": str(self.refund_amount)}
+
 
 class Refund(TenantOwned):
     """Money given back against one or more applications of a payment."""
@@ -116,7 +131,6 @@ class Refund(TenantOwned):
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     amount = models.DecimalField(**MONEY_FIELD)
     refund_date = models.DateField()
-    type = models.CharField(max_length=20, default="External")
     comment = models.TextField(blank=True)
     created_by = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -129,6 +143,8 @@ class Refund(TenantOwned):
 
     def __str__(self) -> str:
         return f"Refund of {plain(self.amount)}"
+
+    ledger_name = "refund"
 
 
 class RefundLine(TenantOwned):
@@ -163,8 +179,6 @@ class Receipt(TenantOwned, EmailDelivery):
     currency = models.CharField(max_length=3)
     paid_on = models.DateTimeField()
     balance_after = models.DecimalField(**MONEY_FIELD)
-    # When the relay (payments.receipts.receipts_relay) queued its send task; NULL while it waits for it.
-    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta(TenantOwned.Meta):
         ordering = ["created_at", "id"]
@@ -182,42 +196,3 @@ class Receipt(TenantOwned, EmailDelivery):
 
     def __str__(self) -> str:
         return f"receipt to {self.to_email or 'nobody'} ({self.status})"
-
-
-class LedgerEvent(TenantOwned):
-    """Append-only record of every ledger change. A database trigger refuses UPDATE and DELETE."""
-
-    class Kind(models.TextChoices):
-        PAYMENT_RECORDED = "payment_recorded"
-        APPLIED = "applied"
-        AMOUNT_CHANGED = "amount_changed"
-        UNAPPLIED = "unapplied"
-        REFUNDED = "refunded"
-        INVOICE_FINALIZED = "invoice_finalized"
-        INVOICE_SENT = "invoice_sent"
-        INVOICE_VOIDED = "invoice_voided"
-        LINK_CANCEL_REQUESTED = "link_cancel_requested"
-
-    id = models.BigAutoField(primary_key=True)
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=40, choices=Kind.choices)
-    actor = models.CharField(max_length=200)
-    # Plain ids, not foreign keys: an event outlives an application that was removed.
-    invoice_id = models.UUIDField(null=True, blank=True)
-    payment_id = models.UUIDField(null=True, blank=True)
-    invoice_payment_id = models.UUIDField(null=True, blank=True)
-    refund_id = models.UUIDField(null=True, blank=True)
-    before = models.JSONField(default=dict)
-    after = models.JSONField(default=dict)
-    request_id = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta(TenantOwned.Meta):
-        ordering = ["id"]
-        indexes = [
-            models.Index(fields=["business", "invoice_id", "id"], name="event_invoice"),
-            models.Index(fields=["business", "payment_id", "id"], name="event_payment"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} by {self.actor}"

@@ -11,7 +11,8 @@ BACK_OFFICE = "Back office"
 MODELS = {
     "tenants": ("business", "entity", "account", "apiclient"),
     "invoices": ("invoice", "paymentlink", "invoicenotice"),
-    "payments": ("payment", "invoicepayment", "refund", "refundline", "receipt", "ledgerevent"),
+    "ledger": ("ledgerevent",),
+    "payments": ("payment", "invoicepayment", "refund", "refundline", "receipt"),
     "api": ("idempotencykey",),
 }
 # Actions run on these; the others are only viewed.

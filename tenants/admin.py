@@ -9,10 +9,12 @@ that does not exist. Money moves only through actions whose forms call one servi
 import functools
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation, helpers
 from django.contrib.admin.utils import quote
 from django.contrib.auth import get_permission_codename
+from django.db.models import Model
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -24,8 +26,8 @@ from oauth2_provider.models import (
     get_refresh_token_model,
 )
 
-from payments.money import currency_validate, plain
-from tenants.errors import ApplicationError, Invalid
+from core.errors import ApplicationError, Invalid
+from core.money import currency_validate, plain
 from tenants.models import ALL_SCOPES, Account, ApiClient, Business, Entity, TenantOwned
 from tenants.services import api_client_revoke, business_provision, staff_context
 
@@ -41,9 +43,10 @@ def money(amount, currency: str) -> str:
     return f"{plain(amount, currency)} {currency}"
 
 
-def admin_link(model, pk, text) -> str:
-    """A link to a row's admin page, built from its primary key alone (no query)."""
-    opts = model._meta
+def admin_link(model: type[Model] | str, pk, text) -> str:
+    """A link to a row's admin page, built from its primary key alone (no query). `model` may be named by
+    its label ("invoices.Invoice"), so a lower layer can link to a page of a higher one."""
+    opts = (apps.get_model(model) if isinstance(model, str) else model)._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[quote(pk)])
     return format_html('<a href="{}">{}</a>', url, text)
 

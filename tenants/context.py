@@ -1,7 +1,7 @@
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from tenants.errors import EntityRequired
+from core.errors import EntityRequired
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,7 +14,7 @@ class TenantContext:
 
     business_id: UUID
     entity_ids: tuple[UUID, ...]
-    # The entity creations go to: the one named by a header, or the only one granted; None if ambiguous.
+    # The entity creations go to: the one the request selected, or the only one granted; None if ambiguous.
     selected_entity_id: UUID | None
     actor: str
     request_id: str = ""
@@ -23,11 +23,8 @@ class TenantContext:
     def entity_for_creation(self) -> UUID:
         if self.selected_entity_id is None:
             raise EntityRequired(
-                "this credential holds several entities: name one in the Zuora-Entity-Ids header",
-                field="Zuora-Entity-Ids",
+                "this credential holds several entities and the request names none of them",
+                field="entity_id",
                 code="entity_required",
             )
         return self.selected_entity_id
-
-    def sees_entity(self, entity_id: UUID) -> bool:
-        return entity_id in self.entity_ids

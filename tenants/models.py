@@ -37,16 +37,18 @@ class TenantOwned(models.Model):
 
     business = models.ForeignKey(Business, on_delete=models.PROTECT, related_name="+")
 
-    all_tenants = models.Manager()
+    # For Django's own machinery (admin, model forms, related managers, unique checks), which reads rows
+    # through the default manager; application code never names it (tests/test_tenancy.py).
+    django_manager = models.Manager()
     objects = TenantManager()
 
     class Meta:
         abstract = True
-        default_manager_name = "all_tenants"
+        default_manager_name = "django_manager"
 
 
 class Entity(TenantOwned):
-    """Zuora's multi-entity: a business has one or more; exactly one is its default."""
+    """A legal entity of the business (a merchant): a business has one or more; exactly one is its default."""
 
     tenant_entity_field = "id"
 

@@ -2,10 +2,10 @@ from uuid import UUID
 
 from django.db.models import Model, QuerySet
 
+from core.errors import NotFound
+from core.ids import parse_uuid
 from tenants.context import TenantContext
-from tenants.errors import NotFound
 from tenants.models import Account
-from tenants.services import parse_uuid
 
 
 def one_or_none[M: Model](queryset: QuerySet[M]) -> M | None:

@@ -12,9 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, set_token_value
 
-from payments.money import currency_validate
+from core.errors import Forbidden, Invalid
+from core.ids import parse_uuid
+from core.money import currency_validate
 from tenants.context import TenantContext
-from tenants.errors import Forbidden, Invalid
 from tenants.models import ALL_SCOPES, Account, ApiClient, Business, Entity
 
 
@@ -60,7 +61,7 @@ def business_provision(
     if entities < 1:
         raise Invalid("a business needs at least one entity", field="entities")
     business = Business.objects.create(name=name, currency=currency)
-    entity_rows = Entity.all_tenants.bulk_create(
+    entity_rows = Entity.objects.of_business(business.id).bulk_create(
         Entity(business=business, name="Default" if i == 0 else f"Entity {i + 1}", is_default=i == 0)
         for i in range(entities)
     )
@@ -110,7 +111,7 @@ def demo_provision() -> ProvisionedTenant:
         tokens.delete()
         access_token_issue(client=client, ttl=timedelta(days=365), raw_token=raw_token)
     entity_ids = list(
-        Entity.all_tenants.filter(business_id=client.business_id)
+        Entity.objects.of_business(client.business_id)
         .order_by("-is_default", "name")
         .values_list("id", flat=True)
     )
@@ -127,41 +128,31 @@ def api_client_revoke(*, client: ApiClient) -> bool:
 
 def granted_entity_ids(client: ApiClient) -> list[UUID]:
     """The client's entities, the business's default first."""
-    entities = Entity.all_tenants.filter(business_id=client.business_id)
+    entities = Entity.objects.of_business(client.business_id)
     if not client.all_entities:
         entities = entities.filter(id__in=client.entities.values("id"))
     return list(entities.order_by("-is_default", "name").values_list("id", flat=True))
-
-
-def parse_uuid(value: object) -> UUID | None:
-    """A UUID as it is, or written with or without dashes (Zuora writes 32 hex digits); else None."""
-    if isinstance(value, UUID):
-        return value
-    if not isinstance(value, str) or len(value) not in (32, 36):
-        return None
-    try:
-        return UUID(value)
-    except ValueError:
-        return None
 
 
 def tenant_context_resolve(
     *,
     client: ApiClient,
     scopes: frozenset[str],
-    business_header: str | None,
-    entity_header: str | None,
+    business_id: str | None,
+    entity_id: str | None,
     request_id: str = "",
 ) -> TenantContext:
-    """The one place a credential and its headers become a tenant (DESIGN.md, "Tenancy")."""
-    if business_header is not None and parse_uuid(business_header) != client.business_id:
-        raise Forbidden("this credential does not belong to that business", field="x-business-id")
+    """The one place a credential becomes a tenant (DESIGN.md, "Tenancy"): the client's business (the
+    request may name it, and then it must be the client's) and the entities it was granted, narrowed to
+    one when the request selects it."""
+    if business_id is not None and parse_uuid(business_id) != client.business_id:
+        raise Forbidden("this credential does not belong to that business", field="business_id")
     granted = granted_entity_ids(client)
-    if entity_header is not None:
-        entity_id = parse_uuid(entity_header.strip())
-        if entity_id not in granted:
-            raise Forbidden("this credential is not granted that entity", field="Zuora-Entity-Ids")
-        visible = (entity_id,)
+    if entity_id is not None:
+        selected = parse_uuid(entity_id.strip())
+        if selected not in granted:
+            raise Forbidden("this credential is not granted that entity", field="entity_id")
+        visible = (selected,)
     else:
         visible = tuple(granted)
     return TenantContext(
@@ -178,13 +169,15 @@ def account_create(
     *, ctx: TenantContext, name: str, currency: str, email: str = "", entity_id: UUID | None = None
 ) -> Account:
     currency_validate(currency)
-    return Account.all_tenants.create(
+    account = Account(
         business_id=ctx.business_id,
         entity_id=entity_id or ctx.entity_for_creation(),
         name=name,
         email=email,
         currency=currency,
     )
+    account.save(force_insert=True)
+    return account
 
 
 def staff_context(*, user, business_id: UUID, request_id: str = "") -> TenantContext:
@@ -196,9 +189,7 @@ def staff_context(*, user, business_id: UUID, request_id: str = "") -> TenantCon
     if not user.is_superuser and not user.businesses.filter(pk=business_id).exists():
         raise Forbidden("this staff user is not assigned to that business", field="business_id")
     entity_ids = tuple(
-        Entity.all_tenants.filter(business_id=business_id)
-        .order_by("-is_default", "name")
-        .values_list("id", flat=True)
+        Entity.objects.of_business(business_id).order_by("-is_default", "name").values_list("id", flat=True)
     )
     return TenantContext(
         business_id=business_id,

@@ -71,12 +71,9 @@ class Tenant:
             **kwargs,
         )
 
-    def payment(
-        self, amount="100.00", *, currency="USD", kind="bank_transaction", account=None, **kwargs
-    ) -> Payment:
+    def payment(self, amount="100.00", *, currency="USD", account=None, **kwargs) -> Payment:
         return payment_record(
             ctx=self.ctx(),
-            kind=kind,
             amount=Decimal(amount),
             currency=currency,
             account_id=account.id if account else None,

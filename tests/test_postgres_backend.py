@@ -9,10 +9,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from config.postgres.base import savepoints_left_to_commit
 from invoices.models import Invoice
-from payments.services import external_payment_apply, payment_apply
-from tenants import rows
+from payments.services import payment_apply, payment_record_for_invoice
 from tests.factories import make_tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,17 +20,24 @@ def _statements(captured: CaptureQueriesContext) -> list[str]:
     return [query["sql"].split()[0] for query in captured.captured_queries]
 
 
+def _with_commit(invoice: Invoice, column: str) -> None:
+    """Sends the invoice's `column` as it is now with the transaction's COMMIT."""
+    connection.execute_with_commit(
+        f"UPDATE invoices_invoice SET {column} = %s WHERE id = %s", [getattr(invoice, column), invoice.pk]
+    )
+
+
 def _stored(invoice: Invoice) -> Invoice:
-    return Invoice.objects.unscoped().get(pk=invoice.pk)
+    return Invoice.objects.across_tenants(reason="test").get(pk=invoice.pk)
 
 
 def test_a_statement_sent_with_the_commit_runs_after_everything_else_and_commits_with_it():
     invoice = make_tenant().invoice("100")
     invoice.description = "saved with the commit"
     with CaptureQueriesContext(connection) as captured, transaction.atomic():
-        rows.update(invoice, ("description",), with_commit=True)
+        _with_commit(invoice, "description")
         assert _stored(invoice).description == ""  # not sent yet
-        Invoice.objects.unscoped().filter(pk=invoice.pk).update(number="N-2")
+        Invoice.objects.across_tenants(reason="test").filter(pk=invoice.pk).update(number="N-2")
     assert _statements(captured)[-3:] == ["UPDATE", "UPDATE", "COMMIT"]
     stored = _stored(invoice)
     assert (stored.description, stored.number) == ("saved with the commit", "N-2")
@@ -42,11 +47,11 @@ def test_when_the_statement_fails_nothing_of_the_transaction_commits():
     invoice = make_tenant().invoice("100")
     invoice.payment_amount = Decimal("-1")  # breaks invoice_counters_in_range
     with pytest.raises(IntegrityError), transaction.atomic():
-        Invoice.objects.unscoped().filter(pk=invoice.pk).update(description="work")
-        rows.update(invoice, ("payment_amount",), with_commit=True)
+        Invoice.objects.across_tenants(reason="test").filter(pk=invoice.pk).update(description="work")
+        _with_commit(invoice, "payment_amount")
     assert _stored(invoice).description == ""
     with transaction.atomic():  # the connection is usable, and holds nothing of the failed transaction
-        Invoice.objects.unscoped().filter(pk=invoice.pk).update(number="N-3")
+        Invoice.objects.across_tenants(reason="test").filter(pk=invoice.pk).update(number="N-3")
     assert (_stored(invoice).number, _stored(invoice).payment_amount) == ("N-3", 0)
 
 
@@ -54,10 +59,10 @@ def test_a_rollback_drops_the_statement():
     invoice = make_tenant().invoice("100")
     invoice.description = "never"
     with transaction.atomic():
-        rows.update(invoice, ("description",), with_commit=True)
+        _with_commit(invoice, "description")
         transaction.set_rollback(True)
     with transaction.atomic():
-        Invoice.objects.unscoped().filter(pk=invoice.pk).update(number="N-4")
+        Invoice.objects.across_tenants(reason="test").filter(pk=invoice.pk).update(number="N-4")
     assert (_stored(invoice).description, _stored(invoice).number) == ("", "N-4")
 
 
@@ -65,17 +70,21 @@ def test_inside_a_savepoint_or_outside_a_transaction_the_statement_runs_at_once(
     invoice = make_tenant().invoice("100")
     invoice.description = "at once"
     with transaction.atomic(), transaction.atomic():
-        rows.update(invoice, ("description",), with_commit=True)
-        assert Invoice.objects.unscoped().get(pk=invoice.pk).description == "at once"
+        _with_commit(invoice, "description")
+        assert Invoice.objects.across_tenants(reason="test").get(pk=invoice.pk).description == "at once"
     invoice.description = "autocommit"
-    rows.update(invoice, ("description",), with_commit=True)
+    _with_commit(invoice, "description")
     assert _stored(invoice).description == "autocommit"
 
 
 def test_savepoints_left_to_the_commit_still_roll_back_alone():
     invoice = make_tenant().invoice("100")
-    table = Invoice.objects.unscoped().filter(pk=invoice.pk)
-    with CaptureQueriesContext(connection) as captured, transaction.atomic(), savepoints_left_to_commit():
+    table = Invoice.objects.across_tenants(reason="test").filter(pk=invoice.pk)
+    with (
+        CaptureQueriesContext(connection) as captured,
+        transaction.atomic(),
+        connection.savepoints_left_to_commit(),
+    ):
         with transaction.atomic():
             table.update(description="kept")
         with pytest.raises(RuntimeError), transaction.atomic():
@@ -94,15 +103,15 @@ def test_savepoints_left_to_the_commit_still_roll_back_alone():
 
 def test_the_ledgers_one_statement_writes_are_converted_once_not_per_payment():
     """psycopg leaves statements of over 50 parameters out of its conversion cache; a payment's write has
-    55-81 (tenants.rows.write), and config.postgres raises that limit."""
+    55-81 (ledger.statements.write), and config.postgres raises that limit."""
     tenant = make_tenant()
     invoice = tenant.invoice("100")
     account = invoice.account
     ctx = tenant.ctx()
 
     def pay():
-        external_payment_apply(
-            ctx=ctx, invoice_id=invoice.id, amount=Decimal("1"), currency="USD", account_id=account.id
+        payment_record_for_invoice(
+            ctx=ctx, invoice_id=invoice.id, amount=Decimal("1"), currency="USD", account=account
         )
         payment_apply(ctx=ctx, payment_id=tenant.payment("5").id, invoice_id=invoice.id, amount=Decimal("1"))
 

@@ -8,7 +8,7 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
 from api import errors
-from tenants import errors as app
+from core import errors as app
 
 # DRF error codes -> pydantic v2 error types and messages, so clients see what FastAPI would send.
 PYDANTIC_ERRORS = {

@@ -1,14 +1,14 @@
 """DRF fields that validate the way DayZero's FastAPI/pydantic models do, with pydantic's error types."""
 
-import re
 from decimal import Decimal
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.ids import parse_uuid
+from core.money import parse_decimal
 from invoices.models import Invoice
-from tenants.services import parse_uuid
 
 CURRENCIES = ("USD", "CAD", "AUD", "EUR", "GBP")
 # The ledger's invoice statuses in DayZero's words: a fully paid invoice is "manual_paid" there.
@@ -19,7 +19,6 @@ INVOICE_STATUSES = {
     Invoice.Status.PAID: "manual_paid",
     Invoice.Status.VOID: "void",
 }
-_INT = re.compile(r"\s*[+-]?\d+\s*")
 
 
 def _expected(choices) -> str:
@@ -57,9 +56,9 @@ class CentsField(serializers.Field):
         if isinstance(data, bool):
             self.fail("int_type")
         if isinstance(data, str):
-            if not _INT.fullmatch(data):
+            data = parse_decimal(data.strip(), whole=True)
+            if data is None:
                 self.fail("int_parsing")
-            data = Decimal(data)
         if isinstance(data, Decimal):
             if not data.is_finite() or data != data.to_integral_value():
                 self.fail("int_from_float")

@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from rest_framework import serializers
 
 from api.dayzero import fields
-from payments.money import from_minor
+from core.money import from_minor
 
 
 class ParsedField(forms.Field):

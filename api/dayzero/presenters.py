@@ -2,9 +2,9 @@
 
 from api.dayzero.fields import INVOICE_STATUSES
 from api.dayzero.formats import iso, iso_date
+from core.money import to_minor
 from invoices.models import Invoice
 from payments.models import InvoicePayment, Payment
-from payments.money import to_minor
 from tenants.models import Account
 
 

@@ -3,8 +3,8 @@
 from rest_framework import serializers
 
 from api.dayzero import fields
+from core.money import from_minor
 from invoices.models import Invoice
-from payments.money import from_minor
 from tenants.models import Account
 
 # What the column holds: a longer address can be valid, and would fail at the database instead.

@@ -4,10 +4,10 @@ from rest_framework.response import Response
 from api.dayzero import filters, presenters, schemas, serializers
 from api.dayzero.base import DayZeroView
 from api.dayzero.pagination import CursorQuery, paginate
-from invoices.services import invoice_create
+from core.money import from_minor
+from invoices import selectors as invoice_selectors
+from invoices import services as invoice_services
 from payments import selectors, services
-from payments.models import Payment
-from payments.money import Minor
 from tenants import selectors as tenant_selectors
 from tenants import services as tenant_services
 
@@ -55,7 +55,7 @@ class InvoicesView(DayZeroView):
     )
     def get(self, request):
         query = self.query(CursorQuery)
-        invoices = self.filtered(filters.InvoiceFilter, selectors.invoice_list(ctx=self.tenant))
+        invoices = self.filtered(filters.InvoiceFilter, invoice_selectors.invoice_list(ctx=self.tenant))
         return Response(paginate(invoices, query).as_dict(presenters.invoice))
 
     @extend_schema(
@@ -66,7 +66,7 @@ class InvoicesView(DayZeroView):
         responses={201: schemas.Invoice, 404: schemas.HTTPError},
     )
     def post(self, request):
-        invoice = invoice_create(ctx=self.tenant, **self.body(serializers.InvoiceIn))
+        invoice = invoice_services.invoice_create(ctx=self.tenant, **self.body(serializers.InvoiceIn))
         return Response(presenters.invoice(invoice), status=201)
 
 
@@ -75,7 +75,9 @@ class InvoiceView(DayZeroView):
         operation_id="dayzero_invoice_get", summary="Get an invoice", responses={200: schemas.Invoice}
     )
     def get(self, request, invoice_id):
-        return Response(presenters.invoice(selectors.invoice_get(ctx=self.tenant, invoice_id=invoice_id)))
+        return Response(
+            presenters.invoice(invoice_selectors.invoice_get(ctx=self.tenant, invoice_id=invoice_id))
+        )
 
 
 class InvoiceFinalizeView(DayZeroView):
@@ -86,7 +88,8 @@ class InvoiceFinalizeView(DayZeroView):
         responses={200: schemas.Invoice},
     )
     def post(self, request, invoice_id):
-        return Response(presenters.invoice(services.invoice_finalize(ctx=self.tenant, invoice_id=invoice_id)))
+        invoice = invoice_services.invoice_finalize(ctx=self.tenant, invoice_id=invoice_id)
+        return Response(presenters.invoice(invoice))
 
 
 class InvoiceVoidView(DayZeroView):
@@ -97,7 +100,9 @@ class InvoiceVoidView(DayZeroView):
         responses={200: schemas.Invoice},
     )
     def post(self, request, invoice_id):
-        return Response(presenters.invoice(services.invoice_void(ctx=self.tenant, invoice_id=invoice_id)))
+        return Response(
+            presenters.invoice(invoice_services.invoice_void(ctx=self.tenant, invoice_id=invoice_id))
+        )
 
 
 class TransactionsView(DayZeroView):
@@ -122,9 +127,7 @@ class TransactionsView(DayZeroView):
         responses={201: schemas.Transaction},
     )
     def post(self, request):
-        payment = services.payment_record(
-            ctx=self.tenant, kind=Payment.Kind.BANK_TRANSACTION, **self.body(serializers.TransactionIn)
-        )
+        payment = services.payment_record(ctx=self.tenant, **self.body(serializers.TransactionIn))
         return Response(presenters.transaction(payment), status=201)
 
 
@@ -155,7 +158,7 @@ class InvoicePaymentsView(DayZeroView):
     )
     def get(self, request, invoice_id):
         query = self.query(CursorQuery)
-        invoice = selectors.invoice_get(ctx=self.tenant, invoice_id=invoice_id)
+        invoice = invoice_selectors.invoice_get(ctx=self.tenant, invoice_id=invoice_id)
         applications = self.filtered(
             filters.InvoicePaymentFilter,
             selectors.application_list(ctx=self.tenant, invoice_id=invoice.pk).only(
@@ -174,12 +177,14 @@ class InvoicePaymentsView(DayZeroView):
     )
     def post(self, request, invoice_id):
         data = self.body(serializers.InvoicePaymentIn)
+        # The cents count in the transaction's currency; payment_apply refuses an invoice in another one.
+        currency = selectors.payment_currency(ctx=self.tenant, payment_id=data["transaction_id"])
         application = services.payment_apply(
             ctx=self.tenant,
             invoice_id=invoice_id,
             payment_id=data["transaction_id"],
-            # The cents count in the transaction's currency; payment_apply refuses an invoice in another one.
-            amount=Minor(data["amount"]),
+            amount=from_minor(data["amount"], currency),
+            currency=currency,
             paid_on=data.get("paid_on"),
             allow_overpayment=True,  # DayZero lets a payment take an invoice's balance below zero
         )
@@ -204,5 +209,5 @@ class InvoicePaymentView(DayZeroView):
         responses={204: None},
     )
     def delete(self, request, invoice_id, payment_id):
-        services.application_remove(ctx=self.tenant, invoice_payment_id=payment_id, invoice_id=invoice_id)
+        services.payment_unapply(ctx=self.tenant, invoice_payment_id=payment_id, invoice_id=invoice_id)
         return Response(status=204)

@@ -5,7 +5,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from api import errors
-from tenants import errors as app
+from core import errors as app
 
 # DRF's generic messages, worded like the rest of ours.
 MESSAGES = {

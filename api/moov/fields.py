@@ -8,15 +8,15 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from payments.money import amount_validate, currency_validate, parse_decimal
-from tenants.errors import Invalid
+from core.errors import Invalid
+from core.money import amount_validate, currency_validate, parse_decimal
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
 def _money_rule(check, value):
-    """payments.money's rules, reported as this field's validation error."""
+    """core.money's rules, reported as this field's validation error."""
     try:
         return check(value)
     except Invalid as exc:

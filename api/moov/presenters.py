@@ -6,11 +6,11 @@ from operator import attrgetter
 
 from django.utils import timezone
 
+from core.money import ZERO, plain
+from invoices.links import link_url
 from invoices.models import Invoice
-from invoices.services import payment_link_url
-from payments.models import InvoicePayment, Payment
-from payments.money import ZERO, plain
-from payments.selectors import is_past_due
+from invoices.selectors import is_past_due
+from payments.models import InvoicePayment
 
 STATUSES = {
     Invoice.Status.DRAFT: "draft",
@@ -42,7 +42,7 @@ def _without_empty(fields: dict) -> dict:
 def invoice_payment(row: InvoicePayment) -> dict:
     payment = row.payment
     body = {"invoicePaymentID": str(row.id), "amount": money(row.amount, payment.currency)}
-    if payment.kind == Payment.Kind.EXTERNAL:
+    if payment.for_invoice_id == row.invoice_id:  # recorded as paid outside the platform (seed 004)
         body["invoicePaymentType"] = "external"
         body["external"] = _without_empty(
             {
@@ -59,7 +59,7 @@ def invoice_payment(row: InvoicePayment) -> dict:
 
 
 def invoice_status(row: Invoice, today: date) -> str:
-    if row.status in Invoice.PAYABLE and is_past_due(row, today):
+    if row.is_payable and is_past_due(row, today):
         return "overdue"
     return STATUSES[row.status]
 
@@ -75,15 +75,18 @@ def invoice(row: Invoice) -> dict:
         "status": invoice_status(row, timezone.localdate()),
         "totalAmount": money(row.amount, row.currency),
         "paidAmount": money(row.payment_amount, row.currency),
-        # What is still due; an invoice overpaid through another dialect owes nothing, never less.
-        "pendingAmount": money(max(row.balance, ZERO), row.currency),
+        # What is still due: nothing once paid (a remainder the currency cannot express settles it, see
+        # core.money), and never less than nothing when overpaid through another dialect.
+        "pendingAmount": money(
+            ZERO if row.status == Invoice.Status.PAID else max(row.balance, ZERO), row.currency
+        ),
         "refundedAmount": money(row.refund_amount, row.currency),
         "invoicePayments": [invoice_payment(application) for application in row.applications.all()],
         "createdOn": timestamp(row.created_at),
         **_without_empty(
             {
                 "paymentLinkCode": link.code if link else None,
-                "paymentLinkURL": payment_link_url(link) if link else None,
+                "paymentLinkURL": link_url(link) if link else None,
                 "invoiceDate": day(row.invoice_date) if row.invoice_date else None,
                 "dueDate": day(row.due_date) if row.due_date else None,
                 "sentOn": timestamp(row.sent_at) if row.sent_at else None,

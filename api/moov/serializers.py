@@ -42,6 +42,11 @@ class InvoiceUpdateIn(serializers.Serializer):
     description = fields.Text(required=False, allow_blank=True)
     dueDate = fields.CalendarDate(required=False, source="due_date")
 
+    def validate(self, attrs):
+        # "unpaid" asks for the invoice to be sent, "canceled" for it to be voided.
+        status = attrs.pop("status", None)
+        return {**attrs, "send": status == "unpaid", "void": status == "canceled"}
+
 
 class InvoicePaymentIn(serializers.Serializer):
     amount = AmountIn(source="total")

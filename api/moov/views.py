@@ -4,9 +4,8 @@ from rest_framework.response import Response
 from api.moov import presenters, schemas, serializers
 from api.moov.base import MoovView
 from invoices.models import Invoice
-from invoices.services import invoice_create
+from invoices.services import invoice_create, invoice_update
 from payments import selectors, services
-from tenants.selectors import account_get
 
 
 class InvoicesView(MoovView):
@@ -25,7 +24,9 @@ class InvoicesView(MoovView):
     def get(self, request, account_id):
         query = self.query(serializers.InvoiceListQuery)
         skip, count = query.pop("skip"), query.pop("count")
-        invoices = selectors.account_invoice_list(ctx=self.tenant, account_id=account_id, **query)
+        invoices = selectors.account_invoice_list(
+            ctx=self.tenant, account=self.parents["account_id"], **query
+        )
         return Response([presenters.invoice(row) for row in invoices[skip : skip + count]])
 
     @extend_schema(
@@ -36,7 +37,7 @@ class InvoicesView(MoovView):
         responses={201: schemas.Invoice},
     )
     def post(self, request, account_id):
-        account = account_get(ctx=self.tenant, account_id=account_id)
+        account = self.parents["account_id"]
         data = self.body(serializers.InvoiceIn)
         invoice = invoice_create(ctx=self.tenant, account_id=account.id, status=Invoice.Status.DRAFT, **data)
         return Response(presenters.invoice(invoice), status=201)
@@ -49,8 +50,12 @@ class InvoiceView(MoovView):
         operation_id="moov_invoice_get", summary="Retrieve an invoice", responses={200: schemas.Invoice}
     )
     def get(self, request, account_id, invoice_id):
-        invoice = selectors.account_invoice_get(ctx=self.tenant, account_id=account_id, invoice_id=invoice_id)
-        return Response(presenters.invoice(invoice))
+        return Response(presenters.invoice(self._invoice(invoice_id)))
+
+    def _invoice(self, invoice_id):
+        return selectors.account_invoice_get(
+            ctx=self.tenant, account=self.parents["account_id"], invoice_id=invoice_id
+        )
 
     @extend_schema(
         operation_id="moov_invoice_update",
@@ -60,12 +65,9 @@ class InvoiceView(MoovView):
         responses={200: schemas.Invoice},
     )
     def patch(self, request, account_id, invoice_id):
-        invoice = selectors.account_invoice_get(ctx=self.tenant, account_id=account_id, invoice_id=invoice_id)
-        services.invoice_update(
-            ctx=self.tenant, invoice_id=invoice.pk, **self.body(serializers.InvoiceUpdateIn)
-        )
-        invoice = selectors.account_invoice_get(ctx=self.tenant, account_id=account_id, invoice_id=invoice.pk)
-        return Response(presenters.invoice(invoice))
+        invoice = self._invoice(invoice_id)
+        invoice_update(ctx=self.tenant, invoice_id=invoice.pk, **self.body(serializers.InvoiceUpdateIn))
+        return Response(presenters.invoice(self._invoice(invoice.pk)))
 
 
 class InvoicePaymentsView(MoovView):
@@ -77,7 +79,9 @@ class InvoicePaymentsView(MoovView):
         responses={200: schemas.InvoicePayment(many=True)},
     )
     def get(self, request, account_id, invoice_id):
-        invoice = selectors.account_invoice_get(ctx=self.tenant, account_id=account_id, invoice_id=invoice_id)
+        invoice = selectors.account_invoice_get(
+            ctx=self.tenant, account=self.parents["account_id"], invoice_id=invoice_id
+        )
         return Response([presenters.invoice_payment(row) for row in invoice.applications.all()])
 
     @extend_schema(
@@ -89,8 +93,8 @@ class InvoicePaymentsView(MoovView):
     )
     def post(self, request, account_id, invoice_id):
         data = self.body(serializers.InvoicePaymentIn)
-        # Moov takes no overpayment here: external_payment_apply applies with allow_overpayment=False.
-        application = services.external_payment_apply(
-            ctx=self.tenant, account_id=account_id, invoice_id=invoice_id, **data
+        # An invoice paid outside the platform, never overpaid: the payment takes no more than the balance.
+        application = services.payment_record_for_invoice(
+            ctx=self.tenant, account=self.parents["account_id"], invoice_id=invoice_id, **data
         )
         return Response(presenters.invoice_payment(application))

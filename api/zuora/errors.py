@@ -3,7 +3,7 @@
 from rest_framework.response import Response
 
 from api import errors
-from tenants import errors as app
+from core import errors as app
 
 
 class UnrecognisedFields(errors.RequestRefused):
@@ -38,6 +38,8 @@ FIELD_NAMES = {
     "refund_id": "Id",
     "status": "Status",
     "name": "Name",
+    "parts": "RefundInvoicePaymentData",
+    "parts.amount": "RefundAmount",
 }
 
 

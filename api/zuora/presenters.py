@@ -18,7 +18,6 @@ INVOICE_STATUS = {
 PAYMENT_STATUS = {
     Payment.Status.DRAFT: "Draft",
     Payment.Status.PROCESSED: "Processed",
-    Payment.Status.CANCELED: "Canceled",
 }
 
 
@@ -116,7 +115,7 @@ def refund(row: Refund) -> dict:
         "PaymentId": zid(row.payment_id),
         "AccountId": zid(row.payment.account_id),
         "Amount": number(row.amount),
-        "Type": row.type,
+        "Type": "External",
         "Status": "Processed",
         "RefundDate": day(row.refund_date),
         "Comment": row.comment or None,

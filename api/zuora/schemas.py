@@ -100,7 +100,7 @@ class Refund(serializers.Serializer):
     PaymentId = object_id()
     AccountId = object_id(allow_null=True)
     Amount = amount()
-    Type = serializers.CharField()
+    Type = serializers.ChoiceField(choices=["External"])
     Status = serializers.ChoiceField(choices=["Processed"])
     RefundDate = serializers.DateField()
     Comment = serializers.CharField(allow_null=True)

@@ -5,7 +5,7 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from payments.money import MAX_AMOUNT, parse_decimal
+from core.money import MAX_AMOUNT, parse_decimal
 from tenants.models import Account
 
 # What the column holds: a longer address can be valid, and would fail at the database instead.

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from api.zuora import presenters, schemas, serializers
 from api.zuora.base import ZuoraView
+from invoices import selectors as invoice_selectors
 from payments import selectors, services
 from payments.models import Payment
 from tenants import selectors as tenant_selectors
@@ -43,7 +44,9 @@ class InvoiceView(ZuoraView):
         operation_id="zuora_invoice_get", summary="Retrieve an invoice", responses={200: schemas.Invoice}
     )
     def get(self, request, object_id):
-        return Response(presenters.invoice(selectors.invoice_get(ctx=self.tenant, invoice_id=object_id)))
+        return Response(
+            presenters.invoice(invoice_selectors.invoice_get(ctx=self.tenant, invoice_id=object_id))
+        )
 
 
 class PaymentCreateView(ZuoraView):
@@ -58,7 +61,6 @@ class PaymentCreateView(ZuoraView):
         data = self.body(serializers.PaymentIn)
         payment = services.payment_record(
             ctx=self.tenant,
-            kind=Payment.Kind.PAYMENT,
             account_id=data["AccountId"],
             amount=data["Amount"],
             occurred_at=datetime.combine(data["EffectiveDate"], time(0), tzinfo=UTC),
@@ -141,7 +143,6 @@ class RefundCreateView(ZuoraView):
             else None,
             refund_date=data.get("RefundDate"),
             comment=data["Comment"],
-            type=data["Type"],
         )
         return Response(presenters.created(presenters.zid(refund.id)))
 

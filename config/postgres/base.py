@@ -4,9 +4,9 @@ share of statements whose placeholders psycopg converts once.
 A payment request holds its invoice's row lock from the lock to the COMMIT, and every round trip in
 between is one more wait while other requests queue on that row: 0.45 ms of a 5 ms hold when threaded
 workers also waited for the GIL, 0.2-1 ms with PostgreSQL on another host. Over loopback with sync workers
-the pipeline costs about what it saves (bench/README.md, "Next, ranked"). Django has no way to drop either:
+the pipeline costs about what it saves (bench/README.md, "Decisions kept"). Django has no way to drop either:
 
-- `savepoints_left_to_commit()`: inside it, a savepoint that succeeded is not released. RELEASE SAVEPOINT
+- `connection.savepoints_left_to_commit()`: inside it, a savepoint that succeeded is not released. RELEASE SAVEPOINT
   only merges the savepoint into its transaction, which COMMIT does anyway; ROLLBACK TO still undoes just
   its part. Used for one request's transaction, whose savepoints are few (one per service call); a long
   transaction should keep releasing them, or PostgreSQL's visibility checks walk ever deeper nesting.
@@ -15,7 +15,7 @@ the pipeline costs about what it saves (bench/README.md, "Next, ranked"). Django
   transaction back, as it does when a COMMIT fails.
 - psycopg converts a statement's `%s` placeholders to `$n` once per SQL text and caches that, but only for
   statements of at most 50 parameters (so that an ORM's bulk INSERTs, of ever-changing widths, do not churn
-  the cache). The ledger's one-statement writes (tenants.rows.write) have a few fixed shapes of 55-81
+  the cache). The ledger's one-statement writes (ledger.statements.write) have a few fixed shapes of 55-81
   parameters, and converting them anew was 12-18% of a payment service's CPU (bench/README.md). psycopg has
   no public setting for it; tests/test_postgres_backend.py fails if this one stops taking effect.
 """
@@ -23,7 +23,6 @@ the pipeline costs about what it saves (bench/README.md, "Next, ranked"). Django
 from contextlib import contextmanager
 
 import psycopg._queries
-from django.db import connection
 from django.db.backends.postgresql import base
 
 psycopg._queries.MAX_CACHED_STATEMENT_PARAMS = 128
@@ -67,12 +66,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.release_savepoints:
             super()._savepoint_commit(sid)
 
-
-@contextmanager
-def savepoints_left_to_commit():
-    """Savepoints that succeed inside this block are released by the transaction's COMMIT, not one by one."""
-    previous, connection.release_savepoints = connection.release_savepoints, False
-    try:
-        yield
-    finally:
-        connection.release_savepoints = previous
+    @contextmanager
+    def savepoints_left_to_commit(self):
+        """Savepoints that succeed inside this block are released by the transaction's COMMIT, not one by
+        one."""
+        previous, self.release_savepoints = self.release_savepoints, False
+        try:
+            yield
+        finally:
+            self.release_savepoints = previous

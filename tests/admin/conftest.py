@@ -13,12 +13,13 @@ from django.utils import timezone
 
 from api.models import IdempotencyKey
 from invoices.models import Invoice, PaymentLink
+from invoices.services import invoice_send
 from payments.models import InvoicePayment, Payment, Receipt, Refund
-from payments.services import RefundPart, invoice_send, payment_apply, refund_create
+from payments.services import RefundPart, payment_apply, refund_create
 from tests.factories import Tenant, make_tenant
 
 PASSWORD = "correct horse battery staple"
-BACK_OFFICE_APPS = ("tenants", "invoices", "payments", "api")
+BACK_OFFICE_APPS = ("tenants", "invoices", "ledger", "payments", "api")
 
 # Each page, and how to find the business of a row it lists.
 PAGES = {
@@ -32,7 +33,7 @@ PAGES = {
     "payments/invoicepayment": lambda row: row.business_id,
     "payments/refund": lambda row: row.business_id,
     "payments/receipt": lambda row: row.business_id,
-    "payments/ledgerevent": lambda row: row.business_id,
+    "ledger/ledgerevent": lambda row: row.business_id,
     "api/idempotencykey": lambda row: row.business_id,
 }
 
@@ -78,7 +79,7 @@ def make_ledger(tenant: Tenant, prefix: str) -> Ledger:
     linked_invoice, link = invoice_send(
         ctx=ctx, invoice_id=tenant.invoice("50", account=account, number=f"{prefix}-2").pk
     )
-    key = IdempotencyKey.all_tenants.create(
+    key = IdempotencyKey.objects.across_tenants(reason="test").create(
         business_id=tenant.business_id,
         client=tenant.client,
         key=f"{prefix}-key",
@@ -88,11 +89,11 @@ def make_ledger(tenant: Tenant, prefix: str) -> Ledger:
         created_at=timezone.now(),
     )
     return Ledger(
-        invoice=Invoice.all_tenants.get(pk=invoice.pk),
-        payment=Payment.all_tenants.get(pk=payment.pk),
-        application=InvoicePayment.all_tenants.get(pk=application.pk),
+        invoice=Invoice.objects.across_tenants(reason="test").get(pk=invoice.pk),
+        payment=Payment.objects.across_tenants(reason="test").get(pk=payment.pk),
+        application=InvoicePayment.objects.across_tenants(reason="test").get(pk=application.pk),
         refund=refund,
-        receipt=Receipt.all_tenants.get(invoice_payment=application),
+        receipt=Receipt.objects.across_tenants(reason="test").get(invoice_payment=application),
         linked_invoice=linked_invoice,
         link=link,
         key=key,

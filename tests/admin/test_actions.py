@@ -8,8 +8,10 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.messages import get_messages
 
 from invoices.models import Invoice, PaymentLink
-from payments.models import InvoicePayment, LedgerEvent, Receipt, Refund
-from payments.services import RefundPart, invoice_send, payment_apply, refund_create
+from invoices.services import invoice_send
+from ledger.models import LedgerEvent
+from payments.models import InvoicePayment, Receipt, Refund
+from payments.services import RefundPart, payment_apply, refund_create
 from tests.admin.conftest import back_office_user
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +48,7 @@ def run(client, url, action, *pks):
 
 
 def event(kind, **ids) -> LedgerEvent:
-    return LedgerEvent.all_tenants.get(kind=kind, **ids)
+    return LedgerEvent.objects.across_tenants(reason="test").get(kind=kind, **ids)
 
 
 def fresh(row):
@@ -78,7 +80,9 @@ def test_apply_a_payment_from_the_invoice_list(staff_client, staff, acme):
     applied = event("applied", invoice_id=invoice.pk)
     assert applied.actor == "staff:alice"
     assert applied.request_id
-    assert InvoicePayment.all_tenants.get(invoice=invoice).created_by == "staff:alice"
+    assert (
+        InvoicePayment.objects.across_tenants(reason="test").get(invoice=invoice).created_by == "staff:alice"
+    )
     logged = LogEntry.objects.get(object_id=str(invoice.pk))
     assert logged.user == staff and logged.change_message.startswith("Applied 100.00 USD")
 
@@ -118,7 +122,7 @@ def test_a_refused_amount_shows_the_services_message_and_changes_nothing(staff_c
     assert messages_of(refused) == ["the amount exceeds the invoice balance 100"]
     assert "The amount exceeds the invoice balance 100" in refused.content.decode()
     assert fresh(invoice).payment_amount == 0 and fresh(payment).allocated_amount == 0
-    assert not LedgerEvent.all_tenants.filter(kind="applied").exists()
+    assert not LedgerEvent.objects.across_tenants(reason="test").filter(kind="applied").exists()
 
 
 def test_apply_a_payment_to_an_invoice_with_another_amount(staff_client, acme):
@@ -163,7 +167,7 @@ def test_unapply_gives_the_money_back_and_refuses_a_refunded_application(staff_c
     messages = messages_of(done)
     assert f"40.00 USD on invoice {invoice.number}: this invoice payment was partly refunded" in messages[0]
     assert messages[1] == "Unapplied: 1 invoice payment."
-    assert list(InvoicePayment.all_tenants.filter(invoice=invoice)) == [kept]
+    assert list(InvoicePayment.objects.across_tenants(reason="test").filter(invoice=invoice)) == [kept]
     assert fresh(invoice).payment_amount == D(40)
     assert event("unapplied", invoice_payment_id=removed.pk).actor == "staff:alice"
 
@@ -179,17 +183,19 @@ def test_refund_part_of_an_application_on_its_page(staff_client, acme):
 
     over = confirm(staff_client, APPLICATIONS, "refund", application.pk, on_page=True, amount="61")
     assert messages_of(over) == [f"the refund exceeds what this payment applied to invoice {invoice.number}"]
-    assert not Refund.all_tenants.exists()
+    assert not Refund.objects.across_tenants(reason="test").exists()
 
     done = confirm(
         staff_client, APPLICATIONS, "refund", application.pk, on_page=True, amount="20", comment="goodwill"
     )
     assert done.redirect_chain == [(f"{APPLICATIONS}{application.pk}/change/", 302)]
     assert "Refunded 20.00 USD of invoice INV-R." in messages_of(done)
-    refund = Refund.all_tenants.get()
+    refund = Refund.objects.across_tenants(reason="test").get()
     assert (refund.amount, refund.comment, refund.created_by) == (D(20), "goodwill", "staff:alice")
     assert fresh(invoice).balance == D(60)
-    assert {e.actor for e in LedgerEvent.all_tenants.filter(kind="refunded")} == {"staff:alice"}
+    assert {e.actor for e in LedgerEvent.objects.across_tenants(reason="test").filter(kind="refunded")} == {
+        "staff:alice"
+    }
 
 
 def test_void_voids_what_a_rule_allows_and_says_why_not_for_the_rest(staff_client, acme):
@@ -218,8 +224,8 @@ def test_resend_a_pending_or_failed_receipt_but_never_a_sent_one(
         payment_apply(
             ctx=acme.ctx(), invoice_id=invoice.pk, payment_id=acme.payment("100").pk, amount=D(amount)
         )
-    pending, failed = Receipt.all_tenants.order_by("amount")
-    Receipt.all_tenants.filter(pk=failed.pk).update(
+    pending, failed = Receipt.objects.across_tenants(reason="test").order_by("amount")
+    Receipt.objects.across_tenants(reason="test").filter(pk=failed.pk).update(
         status=Receipt.Status.FAILED, attempts=Receipt.MAX_ATTEMPTS
     )
 

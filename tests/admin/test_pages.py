@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from payments.models import LedgerEvent
+from ledger.models import LedgerEvent
 from tenants.models import ApiClient, Entity
 from tests.admin.conftest import PAGES, make_ledger
 
@@ -18,7 +18,7 @@ LEDGER_PAGES = [
     "payments/invoicepayment",
     "payments/refund",
     "payments/receipt",
-    "payments/ledgerevent",
+    "ledger/ledgerevent",
     "api/idempotencykey",
 ]
 
@@ -53,7 +53,9 @@ def test_ledger_rows_cannot_be_added_edited_or_deleted(page, staff_client, acme_
         "payments/invoicepayment": acme_ledger.application,
         "payments/refund": acme_ledger.refund,
         "payments/receipt": acme_ledger.receipt,
-        "payments/ledgerevent": LedgerEvent.all_tenants.filter(invoice_id=acme_ledger.invoice.pk).first(),
+        "ledger/ledgerevent": LedgerEvent.objects.across_tenants(reason="test")
+        .filter(invoice_id=acme_ledger.invoice.pk)
+        .first(),
         "api/idempotencykey": acme_ledger.key,
     }[page]
     change_url = f"/admin/{page}/{row.pk}/change/"
@@ -63,14 +65,16 @@ def test_ledger_rows_cannot_be_added_edited_or_deleted(page, staff_client, acme_
     assert staff_client.post(change_url, {"amount": "1", "status": "void"}).status_code == 403
     assert staff_client.get(f"/admin/{page}/add/").status_code == 403
     assert staff_client.post(f"/admin/{page}/{row.pk}/delete/").status_code == 403
-    assert type(row).all_tenants.filter(pk=row.pk).exists()
+    assert type(row).objects.across_tenants(reason="test").filter(pk=row.pk).exists()
 
 
 def test_a_list_costs_as_many_queries_for_30_rows_as_for_5(staff_client, acme):
     def build(start, stop):
         for i in range(start, stop):
             make_ledger(acme, f"L{i}")
-            Entity.all_tenants.create(business_id=acme.business_id, name=f"Entity {i}")
+            Entity.objects.across_tenants(reason="test").create(
+                business_id=acme.business_id, name=f"Entity {i}"
+            )
             ApiClient.objects.create(
                 business_id=acme.business_id,
                 name=f"Client {i}",

@@ -114,9 +114,11 @@ def test_a_superuser_adds_a_business_provisioned_like_the_command(admin_client, 
     business = Business.objects.get(name="Initech")
     assert response.redirect_chain[-1][0] == "/admin/tenants/business/"
     assert list(business.staff.all()) == [staff]
-    assert list(Entity.all_tenants.filter(business=business).values_list("name", "is_default")) == [
-        ("Default", True)
-    ]
+    assert list(
+        Entity.objects.across_tenants(reason="test")
+        .filter(business=business)
+        .values_list("name", "is_default")
+    ) == [("Default", True)]
     client_id, secret = shown_secret(response)
     assert ApiClient.objects.get(client_id=client_id).business == business
     token_for(api, client_id, secret)
@@ -140,5 +142,5 @@ def test_an_account_keeps_its_entity_and_currency(staff_client, acme):
         {"name": "Renamed", "email": "x@acme.test", "currency": "EUR", "entity": str(acme.entity_ids[0])},
     )
     assert response.status_code == 302
-    account = Account.all_tenants.get(pk=account.pk)
+    account = Account.objects.across_tenants(reason="test").get(pk=account.pk)
     assert (account.name, account.currency) == ("Renamed", "USD")

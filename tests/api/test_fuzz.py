@@ -26,11 +26,13 @@ from schemathesis.core import NOT_SET
 from api.idempotency import valid_key
 from api.moov.versioning import DEFAULT_VERSION, VERSION
 from config.wsgi import application
+from core.ids import parse_uuid
+from invoices import services as invoice_services
 from invoices.models import Invoice
+from ledger.models import LedgerEvent
 from payments import services
-from payments.models import InvoicePayment, LedgerEvent, Payment, Refund
+from payments.models import InvoicePayment, Payment, Refund
 from tenants.models import Account
-from tenants.services import parse_uuid
 from tests.factories import make_tenant
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
@@ -143,8 +145,8 @@ def ledger(db):
     paid = tenant.invoice("20.00", account=account)
     void = tenant.invoice("10.00", account=account)
     eur_invoice = tenant.invoice("30.00", account=other_account, currency="EUR")
-    services.invoice_void(ctx=ctx, invoice_id=void.pk)
-    services.invoice_send(ctx=ctx, invoice_id=open_invoice.pk)
+    invoice_services.invoice_void(ctx=ctx, invoice_id=void.pk)
+    invoice_services.invoice_send(ctx=ctx, invoice_id=open_invoice.pk)
     payment = tenant.payment("500.00", account=account)
     spent = tenant.payment("20.00", account=account)
     applied = services.payment_apply(

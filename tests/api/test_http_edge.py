@@ -71,7 +71,7 @@ def test_sequential_replay_executes_once_and_answers_byte_for_byte(api, setup):
     assert len({r.content for r in responses}) == 1
     assert [r.get("Idempotent-Replayed") for r in responses] == [None] + ["true"] * 9
     assert InvoicePayment.objects.for_tenant(tenant.ctx()).count() == 1
-    assert IdempotencyKey.objects.unscoped().filter(key="pay-1").count() == 1
+    assert IdempotencyKey.objects.across_tenants(reason="test").filter(key="pay-1").count() == 1
     invoice.refresh_from_db()
     assert invoice.payment_amount == D("10")
 
@@ -91,7 +91,7 @@ def test_validation_failures_before_work_are_not_saved(api, setup):
     broken = api.post("/v1/object/invoice-payment", "{", content_type="application/json", **headers)
     missing = api.post("/v1/object/invoice-payment", {"Amount": 5}, format="json", **headers)
     assert (broken.status_code, missing.status_code) == (400, 400)
-    assert not IdempotencyKey.objects.unscoped().filter(key="retry-me").exists()
+    assert not IdempotencyKey.objects.across_tenants(reason="test").filter(key="retry-me").exists()
     assert _zuora_apply(api, tenant, invoice, payment, key="retry-me").status_code == 200
 
 
@@ -134,27 +134,27 @@ def test_two_clients_with_one_key_never_share_a_response(api, db):
     b = _dayzero_account(api, second, "shared-key", name="Second")
     assert (a.status_code, b.status_code) == (201, 201)
     assert a.json()["name"] == "First" and b.json()["name"] == "Second"
-    assert IdempotencyKey.objects.unscoped().filter(key="shared-key").count() == 2
+    assert IdempotencyKey.objects.across_tenants(reason="test").filter(key="shared-key").count() == 2
 
 
 def test_an_expired_key_runs_again_and_the_purge_removes_old_keys(api, setup, settings):
     tenant, invoice, payment = setup
     assert _zuora_apply(api, tenant, invoice, payment, key="old").status_code == 200
     day_ago = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_TTL_SECONDS + 1)
-    IdempotencyKey.objects.unscoped().filter(key="old").update(created_at=day_ago)
+    IdempotencyKey.objects.across_tenants(reason="test").filter(key="old").update(created_at=day_ago)
     again = _zuora_apply(api, tenant, invoice, payment, key="old")
     assert again.status_code == 200 and again.get("Idempotent-Replayed") is None
     assert InvoicePayment.objects.for_tenant(tenant.ctx()).count() == 2
-    IdempotencyKey.objects.unscoped().filter(key="old").update(created_at=day_ago)
+    IdempotencyKey.objects.across_tenants(reason="test").filter(key="old").update(created_at=day_ago)
     assert purge_idempotency_keys() == 1
-    assert not IdempotencyKey.objects.unscoped().exists()
+    assert not IdempotencyKey.objects.across_tenants(reason="test").exists()
 
 
 def test_get_ignores_the_header(api, setup):
     tenant, invoice, _ = setup
     headers = {"HTTP_AUTHORIZATION": f"Bearer {tenant.token}", "HTTP_IDEMPOTENCY_KEY": "whatever"}
     assert api.get(f"/v1/object/invoice/{invoice.id.hex}", **headers).status_code == 200
-    assert not IdempotencyKey.objects.unscoped().exists()
+    assert not IdempotencyKey.objects.across_tenants(reason="test").exists()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -214,7 +214,9 @@ def test_a_busy_invoice_is_503_with_retry_after_and_changes_nothing(row_holder, 
     assert response.json()["Errors"][0]["Code"] == "LOCK_COMPETITION"
     assert not InvoicePayment.objects.for_tenant(tenant.ctx()).exists()
     assert Payment.objects.for_tenant(tenant.ctx()).get().allocated_amount == 0
-    assert not IdempotencyKey.objects.unscoped().exists()  # a 5xx is not saved: the retry runs the work
+    assert not IdempotencyKey.objects.across_tenants(
+        reason="test"
+    ).exists()  # a 5xx is not saved: the retry runs the work
     row_holder.rollback()
     assert _zuora_apply(APIClient(), tenant, invoice, payment, key="busy").status_code == 200
 

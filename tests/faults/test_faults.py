@@ -22,9 +22,9 @@ from rest_framework.test import APIClient
 
 from api.models import IdempotencyKey
 from config.celery import app as celery_app
+from outbox import relay
 from payments.models import InvoicePayment, Receipt
-from payments.receipts import receipts_relay
-from payments.tasks import send_receipt, sweep_side_effects
+from payments.receipts import receipt_send
 from tests.factories import make_tenant
 from tests.servers import (
     ROOT,
@@ -100,9 +100,11 @@ def test_redis_stopped_while_payments_are_posted(smtp, settings):
             assert smtp.messages == []
             redis.start()
             with start_worker(celery_app, perform_ping_check=False, shutdown_timeout=10):
-                assert sweep_side_effects()["receipts"] == 6
+                assert relay.sweep()["receipts"] == 6
                 wait_until(
-                    lambda: not Receipt.objects.unscoped().filter(status="pending").exists(),
+                    lambda: (
+                        not Receipt.objects.across_tenants(reason="test").filter(status="pending").exists()
+                    ),
                     30,
                     "the sweep to deliver every receipt",
                 )
@@ -110,7 +112,7 @@ def test_redis_stopped_while_payments_are_posted(smtp, settings):
         redis.stop()
     assert len(smtp.messages) == 6
     assert len({m["Message-ID"] for m in smtp.messages}) == 6
-    assert set(Receipt.objects.unscoped().values_list("status", flat=True)) == {"sent"}
+    assert set(Receipt.objects.across_tenants(reason="test").values_list("status", flat=True)) == {"sent"}
 
 
 class _HoldingInbox:
@@ -185,23 +187,25 @@ def test_a_celery_worker_killed_mid_task_loses_no_receipt_and_sends_none_twice(s
         with celery_broker(redis.url):
             for index, invoice in enumerate(invoices):
                 assert _apply(client, tenant, invoice, payment, key=f"worker-{index}").status_code == 200
-            assert receipts_relay() == 3  # what beat runs every second
+            assert relay.relay() == 3  # what beat runs every second
             with celery_worker_process(redis, smtp_port) as worker:
                 assert inbox.sending.wait(30), "the worker never started sending"
                 worker.send_signal(signal.SIGKILL)  # mid-send: the SMTP server has not accepted the message
                 worker.wait(10)
             inbox.release.set()
-            assert Receipt.objects.unscoped().filter(status="pending").count() >= 1
+            assert Receipt.objects.across_tenants(reason="test").filter(status="pending").count() >= 1
             with celery_worker_process(redis, smtp_port):
-                sweep_side_effects()
+                relay.sweep()
                 wait_until(
-                    lambda: not Receipt.objects.unscoped().filter(status="pending").exists(),
+                    lambda: (
+                        not Receipt.objects.across_tenants(reason="test").filter(status="pending").exists()
+                    ),
                     60,
                     "every receipt to be sent after the restart",
                 )
             # A late redelivery of the killed task (after the visibility timeout) finds nothing to do.
-            for receipt in Receipt.objects.unscoped():
-                assert send_receipt(str(receipt.id)) == "not pending"
+            for receipt in Receipt.objects.across_tenants(reason="test"):
+                assert receipt_send(str(receipt.id)) == "not pending"
     finally:
         redis.stop()
         controller.stop()
@@ -230,8 +234,8 @@ def test_postgres_connections_killed_mid_request():
         status, content = outcome[0]
         assert status == 500
         assert json.loads(content)["Success"] is False  # in the dialect's envelope, not an HTML page
-        assert not InvoicePayment.objects.unscoped().exists()
-        assert not IdempotencyKey.objects.unscoped().exists()
+        assert not InvoicePayment.objects.across_tenants(reason="test").exists()
+        assert not IdempotencyKey.objects.across_tenants(reason="test").exists()
         payment.refresh_from_db()
         assert payment.allocated_amount == 0
         # The same worker (with a fresh connection) serves the retry, which runs the work exactly once.
@@ -239,6 +243,6 @@ def test_postgres_connections_killed_mid_request():
         retried = send()
         assert retried[0] == 200, retried
         assert send() == retried
-    assert InvoicePayment.objects.unscoped().count() == 1
+    assert InvoicePayment.objects.across_tenants(reason="test").count() == 1
     payment.refresh_from_db()
     assert payment.allocated_amount == Decimal("5")

@@ -8,10 +8,12 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from invoices import services as invoice_services
+from invoices.links import link_url
 from invoices.models import InvoiceNotice
-from invoices.services import payment_link_url
-from invoices.tasks import send_invoice_notice
-from payments import services, tasks
+from invoices.notices import invoice_notice_send
+from outbox import relay
+from payments import services
 from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +25,7 @@ def _send(tenant, on_commit=None, *, email="ap@acme.test", **invoice_fields):
     account = tenant.account(email=email, name="Acme Ltd")
     invoice = tenant.invoice("99.90", account=account, status="draft", **invoice_fields)
     with on_commit(execute=True) if on_commit else nullcontext():
-        return services.invoice_send(ctx=tenant.ctx(), invoice_id=invoice.id)
+        return invoice_services.invoice_send(ctx=tenant.ctx(), invoice_id=invoice.id)
 
 
 def _notice(tenant):
@@ -46,9 +48,9 @@ def test_the_email_carries_the_invoice_and_its_link(tenant, smtp, django_capture
     assert "Hello Acme Ltd," in text and "Website hosting, March" in text
     assert "Amount due:  99.90 USD" in text
     assert f"Due date:    {invoice.due_date.isoformat()}" in text
-    assert f"Pay it here: {payment_link_url(link)}" in text
+    assert f"Pay it here: {link_url(link)}" in text
     html = message.get_body(("html",)).get_content()
-    assert f'<a href="{payment_link_url(link)}">Pay invoice INV-9</a>' in html
+    assert f'<a href="{link_url(link)}">Pay invoice INV-9</a>' in html
     notice = _notice(tenant)
     assert (notice.status, notice.attempts, notice.payment_link_id) == ("sent", 1, link.id)
     assert (
@@ -58,7 +60,7 @@ def test_the_email_carries_the_invoice_and_its_link(tenant, smtp, django_capture
 
 def test_running_the_task_twice_sends_once(tenant, smtp, django_capture_on_commit_callbacks):
     _send(tenant, django_capture_on_commit_callbacks)
-    assert send_invoice_notice(str(_notice(tenant).id)) == "not pending"
+    assert invoice_notice_send(str(_notice(tenant).id)) == "not pending"
     assert len(smtp.messages) == 1
 
 
@@ -75,7 +77,7 @@ def test_no_email_when_the_send_rolls_back(tenant, smtp, django_capture_on_commi
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        services.invoice_send(ctx=tenant.ctx(), invoice_id=invoice.id)
+        invoice_services.invoice_send(ctx=tenant.ctx(), invoice_id=invoice.id)
         raise RuntimeError("the caller fails after the service")
     assert callbacks == [] and smtp.messages == []
     assert not InvoiceNotice.objects.for_tenant(tenant.ctx()).exists()
@@ -83,8 +85,8 @@ def test_no_email_when_the_send_rolls_back(tenant, smtp, django_capture_on_commi
 
 def test_a_link_that_can_no_longer_be_paid_is_not_emailed(tenant, smtp):
     invoice, _ = _send(tenant)  # its task has not run yet
-    services.invoice_void(ctx=tenant.ctx(), invoice_id=invoice.id)
-    assert send_invoice_notice(str(_notice(tenant).id)) == "canceled"
+    invoice_services.invoice_void(ctx=tenant.ctx(), invoice_id=invoice.id)
+    assert invoice_notice_send(str(_notice(tenant).id)) == "canceled"
     assert _notice(tenant).status == "canceled"
     assert smtp.messages == []
 
@@ -103,12 +105,12 @@ def test_an_smtp_failure_keeps_the_notice_pending_and_the_sweep_delivers_it(
     notice = _notice(tenant)
     assert (notice.status, notice.attempts) == ("pending", 1)
     assert notice.last_error
-    assert tasks.sweep_side_effects() == {"receipts": 0, "links": 0, "notices": 0}
+    assert relay.sweep() == {"receipts": 0, "links": 0, "notices": 0}
     settings.MAILERS = working
-    InvoiceNotice.objects.unscoped().filter(pk=notice.pk).update(
+    InvoiceNotice.objects.across_tenants(reason="test").filter(pk=notice.pk).update(
         updated_at=timezone.now() - timedelta(minutes=2)
     )
-    assert tasks.sweep_side_effects() == {"receipts": 0, "links": 0, "notices": 1}
+    assert relay.sweep() == {"receipts": 0, "links": 0, "notices": 1}
     notice.refresh_from_db()
     assert (notice.status, notice.attempts) == ("sent", 2)
     assert len(smtp.messages) == 1
@@ -123,8 +125,10 @@ def test_the_notice_gives_up_after_its_last_attempt(tenant, settings, django_cap
     }
     _send(tenant, django_capture_on_commit_callbacks)
     notice = _notice(tenant)
-    InvoiceNotice.objects.unscoped().filter(pk=notice.pk).update(attempts=InvoiceNotice.MAX_ATTEMPTS - 1)
-    assert send_invoice_notice(str(notice.pk)) == "failed"
+    InvoiceNotice.objects.across_tenants(reason="test").filter(pk=notice.pk).update(
+        attempts=InvoiceNotice.MAX_ATTEMPTS - 1
+    )
+    assert invoice_notice_send(str(notice.pk)) == "failed"
     notice.refresh_from_db()
     assert (notice.status, notice.attempts) == ("failed", InvoiceNotice.MAX_ATTEMPTS)
 
@@ -133,6 +137,6 @@ def test_the_email_states_what_is_due_when_it_leaves(tenant, smtp):
     invoice, _ = _send(tenant)  # its task has not run yet
     payment = tenant.payment("9.90", account=invoice.account)
     services.payment_apply(ctx=tenant.ctx(), invoice_id=invoice.id, payment_id=payment.id, amount=D("9.90"))
-    assert send_invoice_notice(str(_notice(tenant).id)) == "sent"
+    assert invoice_notice_send(str(_notice(tenant).id)) == "sent"
     invoice_email = next(m for m in smtp.messages if m["Subject"].startswith("Invoice"))
     assert "Amount due:  90.00 USD" in invoice_email.get_body(("plain",)).get_content()

@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from core.errors import ApplicationError
 from payments import services
 from payments.models import InvoicePayment
 from payments.services import RefundPart
-from tenants.errors import ApplicationError
 from tests.factories import make_tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,11 +9,12 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from core.errors import ApplicationError
+from invoices import services as invoice_services
 from invoices.models import Invoice
 from payments import services
 from payments.models import InvoicePayment, Payment
 from payments.services import RefundPart
-from tenants.errors import ApplicationError
 from tests.factories import make_tenant
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("80"), places=2)
@@ -60,7 +61,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def remove(self, k):
         applications = self._applications()
         if applications:
-            self._try(services.application_remove, invoice_payment_id=applications[k % len(applications)].id)
+            self._try(services.payment_unapply, invoice_payment_id=applications[k % len(applications)].id)
 
     @rule(k=st.integers(0, 20), amount=amounts)
     def refund(self, k, amount):
@@ -76,7 +77,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(i=st.integers(0, 2))
     def void(self, i):
-        self._try(services.invoice_void, invoice_id=self.invoices[i].id)
+        self._try(invoice_services.invoice_void, invoice_id=self.invoices[i].id)
 
     @invariant()
     def counters_equal_their_rows(self):

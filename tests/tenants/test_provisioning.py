@@ -6,8 +6,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from oauth2_provider.models import AccessToken
 
+from core.ids import parse_uuid
 from tenants.models import Account, ApiClient, Business, Entity
-from tenants.services import parse_uuid
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def test_provision_tenant_prints_working_credentials(api):
     assert set(data) == {"business_id", "entity_ids", "client_id", "client_secret", "access_token"}
     business = Business.objects.get(pk=data["business_id"])
     assert business.currency == "EUR"
-    entities = Entity.objects.unscoped().filter(business=business)
+    entities = Entity.objects.across_tenants(reason="test").filter(business=business)
     assert entities.count() == 3
     assert str(entities.get(is_default=True).id) == data["entity_ids"][0]
     client = ApiClient.objects.get(client_id=data["client_id"])
@@ -63,15 +63,15 @@ def test_demo_provisioning_twice_changes_nothing(settings):
     first, second = StringIO(), StringIO()
     call_command("provision_demo", stdout=first)
     counts = [m.objects.count() for m in (Business, ApiClient, AccessToken)] + [
-        Entity.all_tenants.count(),
-        Account.all_tenants.count(),
+        Entity.objects.across_tenants(reason="test").count(),
+        Account.objects.across_tenants(reason="test").count(),
     ]
     snapshot = list(AccessToken.objects.values_list("id", "expires", "token_checksum"))
     call_command("provision_demo", stdout=second)
     assert first.getvalue() == second.getvalue()
     assert counts == [m.objects.count() for m in (Business, ApiClient, AccessToken)] + [
-        Entity.all_tenants.count(),
-        Account.all_tenants.count(),
+        Entity.objects.across_tenants(reason="test").count(),
+        Account.objects.across_tenants(reason="test").count(),
     ]
     assert snapshot == list(AccessToken.objects.values_list("id", "expires", "token_checksum"))
 

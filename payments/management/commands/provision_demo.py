@@ -5,10 +5,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import ApplicationError
 from invoices.services import invoice_create
 from payments.models import Payment
 from payments.services import payment_record
-from tenants.errors import ApplicationError
 from tenants.models import Account
 from tenants.services import account_create, demo_provision
 
@@ -31,7 +31,6 @@ class Command(BaseCommand):
             invoice_create(ctx=ctx, account_id=account.id, amount=Decimal("250.00"), number="DEMO-1")
             payment_record(
                 ctx=ctx,
-                kind=Payment.Kind.BANK_TRANSACTION,
                 amount=Decimal("100.00"),
                 currency="USD",
                 occurred_at=timezone.now(),
@@ -56,6 +55,6 @@ Try it:
   curl -s {base}/v1/object/invoice/{invoice.id.hex} -H 'Authorization: Bearer {token}'
   curl -s {base}/oauth/token -d grant_type=client_credentials \\
        -d client_id={tenant.client.client_id} -d client_secret={tenant.client_secret}
-API docs: {base}/api/docs/   Back office: {base}/admin/ (manage.py createsuperuser)
+API docs: {base}/api/docs/   Back office: {base}/admin/ (.venv/bin/python manage.py createsuperuser)
 """
         )

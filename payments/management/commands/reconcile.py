@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from core.ids import parse_uuid
 from payments.services import ledger_reconcile
-from tenants.services import parse_uuid
 
 
 class Command(BaseCommand):

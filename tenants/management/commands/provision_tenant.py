@@ -2,7 +2,7 @@ import json as jsonlib
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tenants.errors import ApplicationError
+from core.errors import ApplicationError
 from tenants.services import business_provision
 
 

@@ -7,8 +7,9 @@ import pytest
 from oauth2_provider.models import AccessToken
 from rest_framework.test import APIClient
 
+from ledger.models import LedgerEvent
 from payments import services
-from payments.models import InvoicePayment, LedgerEvent
+from payments.models import InvoicePayment
 from tests.api.dayzero.helpers import client_for, golden, locs
 
 pytestmark = pytest.mark.django_db

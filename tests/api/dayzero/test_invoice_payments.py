@@ -4,9 +4,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from invoices import services as invoice_services
 from invoices.models import Invoice
+from ledger.models import LedgerEvent
 from payments import services
-from payments.models import InvoicePayment, LedgerEvent, Payment
+from payments.models import InvoicePayment, Payment
 from tests.api.dayzero.helpers import client_for, golden, locs
 from tests.factories import make_tenant
 
@@ -148,7 +150,7 @@ def _draft(tenant):
 
 def _void(tenant):
     invoice = tenant.invoice("10.00")
-    return services.invoice_void(ctx=tenant.ctx(), invoice_id=invoice.id)
+    return invoice_services.invoice_void(ctx=tenant.ctx(), invoice_id=invoice.id)
 
 
 def _paid(tenant):
@@ -172,7 +174,6 @@ def test_a_transaction_of_another_entity_is_422(db):
     invoice = tenant.invoice("10.00")
     transaction = services.payment_record(
         ctx=tenant.ctx(tenant.entity_ids[1]),
-        kind="bank_transaction",
         amount=Decimal(10),
         currency="USD",
         occurred_at=timezone.now(),
@@ -185,7 +186,7 @@ def test_cents_count_in_the_transactions_currency(dz, tenant):
     """A Zuora payment in yen has no minor units: 500 "cents" are 500 yen."""
     account = tenant.account(currency="JPY")
     invoice = tenant.invoice("1000", account=account, currency="JPY")
-    transaction = tenant.payment("1000", currency="JPY", kind="payment")
+    transaction = tenant.payment("1000", currency="JPY")
     body = _pay(dz, invoice, transaction, 500).json()
     assert (body["amount"], body["currency"]) == (500, "JPY")
     assert InvoicePayment.objects.for_tenant(tenant.ctx()).get().amount == Decimal(500)
@@ -390,7 +391,7 @@ def test_a_refunded_payment_cannot_be_unlinked(dz, tenant):
 
 def test_a_payment_made_through_the_ledger_reads_the_same(dz, tenant):
     """Another dialect's application shows up here with the same numbers."""
-    invoice, transaction = tenant.invoice("12.34"), tenant.payment("20.00", kind="payment")
+    invoice, transaction = tenant.invoice("12.34"), tenant.payment("20.00")
     application = services.payment_apply(
         ctx=tenant.ctx(), invoice_id=invoice.id, payment_id=transaction.id, amount=Decimal("12.34")
     )

@@ -5,8 +5,8 @@ import pytest
 from django.utils import timezone
 
 from invoices.models import Invoice
+from ledger.models import LedgerEvent
 from payments import services
-from payments.models import LedgerEvent
 from tests.api.dayzero.helpers import golden, locs
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,9 @@ from decimal import Decimal
 
 import pytest
 
+from ledger.models import LedgerEvent
 from payments import services
-from payments.models import InvoicePayment, LedgerEvent
+from payments.models import InvoicePayment
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,9 @@ from decimal import Decimal
 
 import pytest
 
+from ledger.models import LedgerEvent
 from payments import services
-from payments.models import LedgerEvent, Payment
+from payments.models import Payment
 from tests.api.dayzero.helpers import client_for, golden, locs
 from tests.factories import make_tenant
 
@@ -38,8 +39,8 @@ def test_create_get_and_list(dz, tenant):
     assert (body["amount"], body["allocated_amount"], body["unallocated_amount"]) == (250000, 0, 250000)
     assert body["datetime"] == "2026-01-20T14:45:00Z"
     payment = Payment.objects.for_tenant(tenant.ctx()).get(pk=body["id"])
-    assert (payment.kind, payment.amount, payment.counterparty) == (
-        "bank_transaction",
+    assert (payment.for_invoice_id, payment.amount, payment.counterparty) == (
+        None,
         Decimal("2500"),
         "Acme Corp",
     )
@@ -77,8 +78,15 @@ def test_the_allocation_shows_on_the_transaction(dz, tenant):
 
 
 def test_every_payment_of_the_business_is_a_transaction(dz, tenant):
-    kinds = ("bank_transaction", "payment", "external")
-    payments = [tenant.payment("1", kind=kind) for kind in kinds]
+    """Recorded on its own (here, through Zuora) or as paying one invoice (through Moov)."""
+    invoice = tenant.invoice("10")
+    payments = [
+        tenant.payment("1"),
+        tenant.payment("1", reference="ZUORA-REF"),
+        services.payment_record_for_invoice(
+            ctx=tenant.ctx(), invoice_id=invoice.id, amount=Decimal("1"), currency="USD"
+        ).payment,
+    ]
     listed = dz.get("/api/v1/transactions").json()["items"]
     assert [item["id"] for item in listed] == [str(p.id) for p in payments]
 

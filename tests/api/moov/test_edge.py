@@ -6,7 +6,7 @@ import uuid
 import pytest
 from oauth2_provider.models import AccessToken
 
-from payments import services
+from invoices import services as invoice_services
 from tests.api.moov.helpers import invoices_path
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def routes(tenant, account):
     """Each route as (method, path, body), on a sent invoice of the account."""
     invoice = tenant.invoice("100.00", account=account, status="draft")
-    services.invoice_send(ctx=tenant.ctx(), invoice_id=invoice.id)
+    invoice_services.invoice_send(ctx=tenant.ctx(), invoice_id=invoice.id)
     amount = {"currency": "USD", "valueDecimal": "1.00"}
     return [
         ("get", invoices_path(account), None),

@@ -5,6 +5,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from invoices import services as invoice_services
 from invoices.models import Invoice, InvoiceNotice, PaymentLink
 from payments import services
 from tests.api.moov.helpers import golden, invoices_path
@@ -217,11 +218,11 @@ def test_a_draft_can_be_canceled(moov, account):
 def test_a_status_the_invoice_cannot_take_is_a_409(moov, tenant, account, state, status):
     invoice = tenant.invoice("10.00", account=account)
     if state == "paid":
-        services.external_payment_apply(
+        services.payment_record_for_invoice(
             ctx=tenant.ctx(), invoice_id=invoice.id, amount=D("10"), currency="USD"
         )
     else:
-        services.invoice_void(ctx=tenant.ctx(), invoice_id=invoice.id)
+        invoice_services.invoice_void(ctx=tenant.ctx(), invoice_id=invoice.id)
     response = _patch(moov, account, invoice.id, {"status": status})
     assert response.status_code == 409
     assert set(response.json()) == {"error"}
@@ -230,7 +231,9 @@ def test_a_status_the_invoice_cannot_take_is_a_409(moov, tenant, account, state,
 def test_a_patch_is_all_or_nothing(moov, tenant, account, smtp, django_capture_on_commit_callbacks):
     # Canceling an invoice that has a payment fails after the description was changed: both are undone.
     invoice = tenant.invoice("10.00", account=account, description="before")
-    services.external_payment_apply(ctx=tenant.ctx(), invoice_id=invoice.id, amount=D("4"), currency="USD")
+    services.payment_record_for_invoice(
+        ctx=tenant.ctx(), invoice_id=invoice.id, amount=D("4"), currency="USD"
+    )
     response = _patch(moov, account, invoice.id, {"status": "canceled", "description": "after"})
     assert response.status_code == 409
     invoice.refresh_from_db()
@@ -279,7 +282,9 @@ def test_patch_refuses_bad_input(moov, tenant, account, body, errors):
 
 def test_details_of_a_paid_invoice_cannot_change(moov, tenant, account):
     invoice = tenant.invoice("10.00", account=account)
-    services.external_payment_apply(ctx=tenant.ctx(), invoice_id=invoice.id, amount=D("10"), currency="USD")
+    services.payment_record_for_invoice(
+        ctx=tenant.ctx(), invoice_id=invoice.id, amount=D("10"), currency="USD"
+    )
     response = _patch(moov, account, invoice.id, {"description": "late edit"})
     assert (response.status_code, response.json()) == (
         409,
@@ -304,11 +309,11 @@ def test_list_with_status_filters_and_paging(moov, tenant, account):
     unpaid = tenant.invoice("2.00", account=account, number="INV-B", due_date=today)
     overdue = tenant.invoice("3.00", account=account, number="INV-C", invoice_date=past, due_date=past)
     partly = tenant.invoice("4.00", account=account, number="INV-D")
-    services.external_payment_apply(ctx=tenant.ctx(), invoice_id=partly.id, amount=D("1"), currency="USD")
+    services.payment_record_for_invoice(ctx=tenant.ctx(), invoice_id=partly.id, amount=D("1"), currency="USD")
     paid = tenant.invoice("5.00", account=account, number="INV-E")
-    services.external_payment_apply(ctx=tenant.ctx(), invoice_id=paid.id, amount=D("5"), currency="USD")
+    services.payment_record_for_invoice(ctx=tenant.ctx(), invoice_id=paid.id, amount=D("5"), currency="USD")
     canceled = tenant.invoice("6.00", account=account, number="INV-F")
-    services.invoice_void(ctx=tenant.ctx(), invoice_id=canceled.id)
+    invoice_services.invoice_void(ctx=tenant.ctx(), invoice_id=canceled.id)
     tenant.invoice("7.00", number="INV-OTHER-ACCOUNT")
 
     def numbers(query=""):
@@ -351,8 +356,8 @@ def test_the_list_costs_the_same_queries_for_one_invoice_or_many(
 ):
     for _ in range(5):
         invoice = tenant.invoice("10.00", account=account)
-        services.invoice_send(ctx=tenant.ctx(), invoice_id=invoice.id)
-        services.external_payment_apply(
+        invoice_services.invoice_send(ctx=tenant.ctx(), invoice_id=invoice.id)
+        services.payment_record_for_invoice(
             ctx=tenant.ctx(), invoice_id=invoice.id, amount=D("1"), currency="USD"
         )
     # Authentication, the account, then the invoices with their applications, payments and links.

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from invoices import services as invoice_services
 from invoices.models import Invoice
 from payments import services
 from payments.models import Payment
@@ -17,7 +18,7 @@ AMOUNT = {"currency": "USD", "valueDecimal": "1.00"}
 
 def _sent(tenant, account):
     invoice = tenant.invoice("100.00", account=account, status="draft")
-    return services.invoice_send(ctx=tenant.ctx(), invoice_id=invoice.id)[0]
+    return invoice_services.invoice_send(ctx=tenant.ctx(), invoice_id=invoice.id)[0]
 
 
 def _routes(account, invoice_id):

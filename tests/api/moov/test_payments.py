@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from invoices import services as invoice_services
 from invoices.models import Invoice, PaymentLink
 from payments import services
 from payments.models import InvoicePayment, Payment, Receipt
@@ -21,7 +22,7 @@ ONE = {"currency": "USD", "valueDecimal": "1.00"}
 
 def _sent(tenant, account, amount="1000.00", **kwargs) -> Invoice:
     invoice = tenant.invoice(amount, account=account, status="draft", **kwargs)
-    invoice, _ = services.invoice_send(ctx=tenant.ctx(), invoice_id=invoice.id)
+    invoice, _ = invoice_services.invoice_send(ctx=tenant.ctx(), invoice_id=invoice.id)
     return invoice
 
 
@@ -47,7 +48,11 @@ def test_an_external_payment_answers_exactly_as_seed_004(moov, tenant, account):
     }
     golden("payment_create", body, {application.id: "invoice-payment"})
     payment = application.payment
-    assert (payment.kind, payment.amount, payment.foreign_id) == ("external", D("500"), "EXT-PAY-12345")
+    assert (payment.for_invoice_id, payment.amount, payment.foreign_id) == (
+        invoice.id,
+        D("500"),
+        "EXT-PAY-12345",
+    )
     assert payment.occurred_at.isoformat() == "2026-01-20T14:45:00+00:00"
     invoice.refresh_from_db()
     assert (invoice.status, invoice.balance) == ("partially_paid", D("500"))
@@ -155,9 +160,9 @@ def test_no_overpayment_of_a_partly_paid_invoice(moov, tenant, account):
 def test_an_invoice_that_takes_no_payment_is_a_409(moov, tenant, account, state):
     invoice = tenant.invoice("10.00", account=account, status="draft" if state == "draft" else "open")
     if state == "canceled":
-        services.invoice_void(ctx=tenant.ctx(), invoice_id=invoice.id)
+        invoice_services.invoice_void(ctx=tenant.ctx(), invoice_id=invoice.id)
     if state == "paid":
-        services.external_payment_apply(
+        services.payment_record_for_invoice(
             ctx=tenant.ctx(), invoice_id=invoice.id, amount=D("10"), currency="USD"
         )
     payments_before = Payment.objects.for_tenant(tenant.ctx()).count()
@@ -182,9 +187,9 @@ def test_payments_from_every_dialect_are_listed(moov, tenant, account):
     external = _pay(
         moov, account, invoice.id, SEED | {"amount": {"currency": "USD", "valueDecimal": "10"}}
     ).json()
-    bank = tenant.payment("25.50", account=account, kind="bank_transaction")
+    bank = tenant.payment("25.50", account=account)
     services.payment_apply(ctx=tenant.ctx(), invoice_id=invoice.id, payment_id=bank.id, amount=D("25.50"))
-    zuora = tenant.payment("64.5", account=account, kind="payment")
+    zuora = tenant.payment("64.5", account=account)
     services.payment_apply(ctx=tenant.ctx(), invoice_id=invoice.id, payment_id=zuora.id, amount=D("4.5"))
     response = moov.get(invoices_path(account, invoice.id, "/payments"))
     assert response.status_code == 200

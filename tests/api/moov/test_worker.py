@@ -1,5 +1,6 @@
-"""The side effects of a Moov invoice through a real Celery worker consuming from Redis: the invoice email
-on send, then the link cancellation and the receipt after an external payment."""
+"""The side effects of a Moov invoice through a real Celery worker consuming from Redis, queued by the
+outbox relay: the invoice email on send, then the link cancellation and the receipt after an external
+payment."""
 
 import time
 
@@ -8,8 +9,8 @@ from celery.contrib.testing.worker import start_worker
 
 from config.celery import app as celery_app
 from invoices.models import InvoiceNotice, PaymentLink
+from outbox.relay import relay_task
 from payments.models import Receipt
-from payments.tasks import relay_receipts
 from tests.api.moov.helpers import client_for, invoices_path
 
 TIMEOUT_SECONDS = 20
@@ -36,6 +37,7 @@ def test_send_and_external_payment_through_a_real_worker(redis_url, tenant, smtp
         ).json()
         sent = moov.patch(invoices_path(account, created["invoiceID"]), {"status": "unpaid"}, format="json")
         assert sent.status_code == 200, sent.content
+        relay_task.delay()  # what beat sends every second
         _wait_for(lambda: len(smtp.messages) == 1, "email the invoice")
         link = PaymentLink.objects.for_tenant(tenant.ctx()).get()
         assert link.status == "active"
@@ -46,7 +48,7 @@ def test_send_and_external_payment_through_a_real_worker(redis_url, tenant, smtp
             format="json",
         )
         assert paid.status_code == 200, paid.content
-        relay_receipts.delay()  # what beat sends every second
+        relay_task.delay()  # what beat sends every second
 
         def link_canceled_and_receipt_sent():
             link.refresh_from_db()

@@ -6,8 +6,10 @@ from pathlib import Path
 import pytest
 import simplejson
 
+from invoices import services as invoice_services
+from ledger.models import LedgerEvent
 from payments import services
-from payments.models import InvoicePayment, LedgerEvent, Payment
+from payments.models import InvoicePayment, Payment
 from tests.factories import make_tenant
 from tests.golden import assert_golden
 
@@ -124,7 +126,7 @@ def test_invoice_statuses_map_to_zuora(api, tenant, ledger):
     account, _ = ledger
     draft = tenant.invoice("5", account=account, status="draft")
     assert _get(api, tenant, f"invoice/{draft.id.hex}").json()["Status"] == "Draft"
-    services.invoice_void(ctx=tenant.ctx(), invoice_id=draft.id)
+    invoice_services.invoice_void(ctx=tenant.ctx(), invoice_id=draft.id)
     assert _get(api, tenant, f"invoice/{draft.id.hex}").json()["Status"] == "Canceled"
 
 

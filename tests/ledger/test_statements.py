@@ -1,4 +1,4 @@
-"""tenants.rows: the hot path's single-row SQL, checked against what the ORM reads and writes."""
+"""ledger.statements: the hot path's SQL, checked against what the ORM reads and writes."""
 
 import os
 import signal
@@ -14,10 +14,11 @@ from django.db import DatabaseError, IntegrityError, OperationalError, connectio
 from django.utils import timezone
 
 from api.errors import lock_wait_expired
+from core.errors import NotFound
 from invoices.models import Invoice
-from payments.models import LedgerEvent, Payment
-from tenants import rows
-from tenants.errors import NotFound
+from ledger import statements
+from ledger.models import LedgerEvent
+from payments.models import Payment
 from tests.factories import make_tenant
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 def test_get_reads_what_the_orm_reads_with_the_related_row_cached(tenant, django_assert_num_queries):
     invoice = tenant.invoice("12.345678901")
     with django_assert_num_queries(1):
-        found = rows.get(Invoice, tenant.ctx(), invoice.pk, related="account")
+        found = statements.get(Invoice, tenant.ctx(), invoice.pk, related="account")
         assert found.account.email == "billing@example.com"
     expected = Invoice.objects.for_tenant(tenant.ctx()).get(pk=invoice.pk)
     for field in Invoice._meta.concrete_fields:
@@ -37,23 +38,23 @@ def test_get_reads_what_the_orm_reads_with_the_related_row_cached(tenant, django
 
 def test_get_is_scoped_to_the_business_and_the_context_entities(tenant, other_tenant):
     invoice = tenant.invoice()
-    assert rows.get(Invoice, other_tenant.ctx(), invoice.pk) is None
-    assert rows.get(Invoice, tenant.ctx(), uuid.uuid4()) is None
-    assert rows.get(Invoice, tenant.ctx(), invoice.pk, account_id=uuid.uuid4()) is None
-    assert rows.get(Invoice, tenant.ctx(), invoice.pk, account_id=invoice.account_id) == invoice
+    assert statements.get(Invoice, other_tenant.ctx(), invoice.pk) is None
+    assert statements.get(Invoice, tenant.ctx(), uuid.uuid4()) is None
+    assert statements.get(Invoice, tenant.ctx(), invoice.pk, account_id=uuid.uuid4()) is None
+    assert statements.get(Invoice, tenant.ctx(), invoice.pk, account_id=invoice.account_id) == invoice
 
     split = make_tenant(entities=2)
     first, second = split.entity_ids
     theirs = split.invoice(account=split.account(entity_id=second))
-    assert rows.get(Invoice, split.ctx(first), theirs.pk) is None
-    assert rows.get(Invoice, split.ctx(second), theirs.pk) == theirs
+    assert statements.get(Invoice, split.ctx(first), theirs.pk) is None
+    assert statements.get(Invoice, split.ctx(second), theirs.pk) == theirs
 
 
 def _both(ctx, payment_id, invoice_id):
-    return rows.get_locked_together(
+    return statements.get_locked_together(
         ctx,
-        rows.Wanted(Payment, payment_id, "payment", "payment_id"),
-        rows.Wanted(Invoice, invoice_id, "invoice", "invoice_id", related="account"),
+        statements.Wanted(Payment, payment_id, "payment", "payment_id"),
+        statements.Wanted(Invoice, invoice_id, "invoice", "invoice_id", related="account"),
     )
 
 
@@ -63,8 +64,12 @@ def test_get_locked_together_reads_what_get_locked_reads_in_one_statement(tenant
         with django_assert_num_queries(1):
             found_payment, found_invoice = _both(tenant.ctx(), payment.pk.hex, str(invoice.pk))
             assert found_invoice.account.email == "billing@example.com"
-        one_payment = rows.get_locked(Payment, tenant.ctx(), payment.pk, what="payment", field="payment_id")
-        one_invoice = rows.get_locked(Invoice, tenant.ctx(), invoice.pk, what="invoice", field="invoice_id")
+        one_payment = statements.get_locked(
+            Payment, tenant.ctx(), payment.pk, what="payment", field="payment_id"
+        )
+        one_invoice = statements.get_locked(
+            Invoice, tenant.ctx(), invoice.pk, what="invoice", field="invoice_id"
+        )
     for found, one in ((found_payment, one_payment), (found_invoice, one_invoice)):
         for field in type(one)._meta.concrete_fields:
             assert getattr(found, field.attname) == getattr(one, field.attname), field.name
@@ -111,35 +116,48 @@ def test_get_locked_together_holds_every_row_lock_and_queue_turn_it_took(tenant)
                 with pytest.raises(OperationalError) as busy, transaction.atomic():
                     with connection.cursor() as cursor:
                         cursor.execute("SET LOCAL lock_timeout = '200ms'")
-                    rows.get(model, ctx, pk, lock=True)
+                    statements.get(model, ctx, pk, lock=True)
                 assert lock_wait_expired(busy.value), model
                 # The row lock itself, not only the queue's turn: the ORM's own lock waits too.
                 with pytest.raises(OperationalError) as busy, transaction.atomic():
                     with connection.cursor() as cursor:
                         cursor.execute("SET LOCAL lock_timeout = '200ms'")
-                    model.objects.unscoped().select_for_update().get(pk=pk)
+                    model.objects.across_tenants(reason="test").select_for_update().get(pk=pk)
                 assert lock_wait_expired(busy.value), model
         finally:
             release.set()
             held.result(10)
 
 
-def test_insert_fills_defaults_and_reads_back_a_generated_key(tenant):
+def test_write_fills_defaults_as_save_would(tenant):
     payment = tenant.payment("5")
-    event = rows.insert(
-        LedgerEvent(
-            business_id=tenant.business_id,
-            entity_id=payment.entity_id,
-            kind=LedgerEvent.Kind.PAYMENT_RECORDED,
-            actor="test",
-            payment_id=payment.pk,
-            after={"amount": "5"},
-        )
+    statements.write(
+        inserts=[
+            LedgerEvent(
+                business_id=tenant.business_id,
+                entity_id=payment.entity_id,
+                kind=LedgerEvent.Kind.PAYMENT_RECORDED,
+                actor="written",
+                payment_id=payment.pk,
+                after={"amount": "5"},
+            )
+        ]
     )
-    assert event.pk is not None
-    stored = LedgerEvent.objects.unscoped().get(pk=event.pk)
+    stored = LedgerEvent.objects.across_tenants(reason="test").get(actor="written")
     assert stored.after == {"amount": "5"} and stored.before == {}
     assert stored.created_at is not None
+
+
+def test_write_deletes_in_the_same_statement_and_refuses_a_row_already_gone(
+    tenant, django_assert_num_queries
+):
+    first, second = tenant.invoice("10"), tenant.invoice("20")
+    with django_assert_num_queries(1):
+        statements.write(deletes=[first])
+    assert not Invoice.objects.for_tenant(tenant.ctx()).filter(pk=first.pk).exists()
+    with pytest.raises(DatabaseError, match="was not written"), transaction.atomic():
+        statements.write(deletes=[second, first])
+    assert Invoice.objects.for_tenant(tenant.ctx()).filter(pk=second.pk).exists()
 
 
 def test_write_runs_every_part_in_one_statement(tenant, django_assert_num_queries):
@@ -149,7 +167,6 @@ def test_write_runs_every_part_in_one_statement(tenant, django_assert_num_querie
         business_id=tenant.business_id,
         entity_id=account.entity_id,
         account=account,
-        kind=Payment.Kind.EXTERNAL,
         currency="USD",
         amount=Decimal("30"),
         allocated_amount=Decimal("30"),
@@ -165,28 +182,30 @@ def test_write_runs_every_part_in_one_statement(tenant, django_assert_num_querie
     )
     invoice.payment_amount = Decimal("30")
     with django_assert_num_queries(1):
-        rows.write(updates=[(invoice, ("payment_amount", "updated_at"))], inserts=[event, payment])
+        statements.write(updates=[(invoice, ("payment_amount", "updated_at"))], inserts=[event, payment])
     assert Invoice.objects.for_tenant(tenant.ctx()).get(pk=invoice.pk).payment_amount == Decimal("30")
     assert Payment.objects.for_tenant(tenant.ctx()).get(pk=payment.pk).allocated_amount == Decimal("30")
-    assert LedgerEvent.objects.unscoped().filter(payment_id=payment.pk).count() == 1
+    assert LedgerEvent.objects.across_tenants(reason="test").filter(payment_id=payment.pk).count() == 1
     assert payment._state.adding is False
 
 
 def test_write_refuses_a_missing_row_and_a_broken_check_as_a_whole(tenant):
     invoice = tenant.invoice("100")
     gone = tenant.invoice("100")
-    Invoice.objects.unscoped().filter(pk=gone.pk).delete()
+    Invoice.objects.across_tenants(reason="test").filter(pk=gone.pk).delete()
     event = LedgerEvent(
         business_id=tenant.business_id, entity_id=invoice.entity_id, kind="applied", actor="test"
     )
     invoice.payment_amount = Decimal("1")
-    with pytest.raises(DatabaseError, match="was not updated"), transaction.atomic():
-        rows.write(updates=[(invoice, ("payment_amount",)), (gone, ("payment_amount",))], inserts=[event])
+    with pytest.raises(DatabaseError, match="was not written"), transaction.atomic():
+        statements.write(
+            updates=[(invoice, ("payment_amount",)), (gone, ("payment_amount",))], inserts=[event]
+        )
     invoice.payment_amount = Decimal("-1")  # CHECK: counters are never negative
     with pytest.raises(IntegrityError), transaction.atomic():
-        rows.write(updates=[(invoice, ("payment_amount",))], inserts=[event])
+        statements.write(updates=[(invoice, ("payment_amount",))], inserts=[event])
     assert Invoice.objects.for_tenant(tenant.ctx()).get(pk=invoice.pk).payment_amount == 0
-    assert not LedgerEvent.objects.unscoped().filter(actor="test").exists()
+    assert not LedgerEvent.objects.across_tenants(reason="test").filter(actor="test").exists()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -202,7 +221,7 @@ def test_a_row_lock_goes_to_the_request_that_waited_longest_not_to_a_newcomer():
     def hold():
         try:
             with transaction.atomic():
-                rows.get(Invoice, ctx, invoice.pk, lock=True)
+                statements.get(Invoice, ctx, invoice.pk, lock=True)
                 holding.set()
                 release.wait(10)
         finally:
@@ -213,7 +232,7 @@ def test_a_row_lock_goes_to_the_request_that_waited_longest_not_to_a_newcomer():
             connection.ensure_connection()
             waiter_pid.append(connection.connection.info.backend_pid)
             with transaction.atomic():
-                return rows.get(Invoice, ctx, invoice.pk, lock=True)
+                return statements.get(Invoice, ctx, invoice.pk, lock=True)
         finally:
             connection.close()
 
@@ -229,7 +248,7 @@ def test_a_row_lock_goes_to_the_request_that_waited_longest_not_to_a_newcomer():
             with pytest.raises(OperationalError) as newcomer, transaction.atomic():
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL lock_timeout = '300ms'")
-                rows.get(Invoice, ctx, invoice.pk.hex, lock=True)  # Zuora's spelling of the same key
+                statements.get(Invoice, ctx, invoice.pk.hex, lock=True)  # Zuora's spelling of the same key
             assert lock_wait_expired(newcomer.value)
         finally:
             os.kill(pid, signal.SIGCONT)

@@ -9,7 +9,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
-from invoices.models import EmailDelivery
+from outbox.models import EmailDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def deliver(
     """
     with transaction.atomic():
         row = (
-            model.objects.unscoped()
+            model.objects.across_tenants(reason="an outbox task sends the row it was queued for")
             .select_for_update(skip_locked=True, of=("self",))
             .select_related(*related)
             .filter(pk=pk, status=EmailDelivery.Status.PENDING)

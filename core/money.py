@@ -1,16 +1,23 @@
-"""Money: Decimal with 9 decimal places end to end, ISO 4217 currencies, minor-unit conversion.
+"""Money: Decimal with 9 decimal places end to end, ISO 4217 currencies, minor-unit conversion, and the
+one parser of amounts written as text.
 
-A leaf module (stdlib and iso4217 only) so that every layer may use it: tenants validate an account's
-currency, invoices store amounts, the dialects convert DayZero's cents and Moov's decimal strings.
+A leaf module (stdlib and iso4217 only) so that every layer may use it.
+
+Amounts finer than a currency's minor unit. The ledger keeps every amount exact to 9 decimal places, so an
+invoice of 10.005 USD paid 10.00 owes 0.005 USD. Such a remainder cannot be paid in the currency, so it
+settles the invoice: an invoice is paid once its balance, rounded half-even to the currency's minor unit,
+is zero or less (is_settled). Every dialect then agrees on the status; a dialect counting in minor units
+shows each amount rounded half-even (to_minor: a balance of 0 cents), a dialect writing decimals shows it
+exact (a Balance of 0.005).
 """
 
-from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 
 import iso4217
 
-from tenants.errors import Invalid
+from core.errors import Invalid
 
 PLACES = 9
 QUANTUM = Decimal(1).scaleb(-PLACES)
@@ -56,38 +63,33 @@ def amount_validate(value: object, *, field: str = "amount") -> Decimal:
     return amount.quantize(QUANTUM)
 
 
-def parse_decimal(text: str) -> Decimal | None:
-    """A plain decimal string ("12.987654321"), or None. No exponents, no signs but '-', no spaces."""
-    if not isinstance(text, str) or not text or len(text) > 40:
+# ASCII digits only: str.isdigit(), int() and Decimal() also read Arabic-Indic, fullwidth or Devanagari
+# digits as numbers.
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
+_WHOLE = re.compile(r"[+-]?[0-9]+", re.ASCII)
+
+
+def parse_decimal(text: object, *, whole: bool = False) -> Decimal | None:
+    """A number written as plain text ("12.987654321", "-3"; with `whole`, an integer, "+3" too), or None.
+    ASCII digits only: no exponent, no spaces, no other script's digits, at most 40 characters."""
+    if not isinstance(text, str) or len(text) > 40 or not (_WHOLE if whole else _NUMBER).fullmatch(text):
         return None
-    body = text[1:] if text.startswith("-") else text
-    whole, _, frac = body.partition(".")
-    if not whole.isdigit() or (frac and not frac.isdigit()) or body.endswith("."):
-        return None
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None
+    return Decimal(text)
 
 
 def from_minor(units: int, currency: str) -> Decimal:
-    """DayZero's integer minor units to an amount: 1234 USD cents -> 12.34, never through a float."""
+    """Integer minor units to an amount: 1234 USD cents -> 12.34, never through a float."""
     return Decimal(units).scaleb(-exponent(currency)).quantize(QUANTUM)
 
 
-@dataclass(frozen=True, slots=True)
-class Minor:
-    """An amount in minor units of a currency not known yet (DayZero's cents count in the transaction's)."""
-
-    units: int
-
-    def in_currency(self, currency: str) -> Decimal:
-        return from_minor(self.units, currency)
-
-
 def to_minor(amount: Decimal, currency: str) -> int:
-    """An amount in minor units. Amounts finer than the currency (Moov allows 9 places) round half-even."""
+    """An amount in minor units. Amounts finer than the currency round half-even (see the module's note)."""
     return int(amount.scaleb(exponent(currency)).to_integral_value(rounding=ROUND_HALF_EVEN))
+
+
+def is_settled(balance: Decimal, currency: str) -> bool:
+    """Nothing is left to pay that the currency can express (see the module's note)."""
+    return to_minor(balance, currency) <= 0
 
 
 def plain(amount: Decimal, currency: str | None = None) -> str:

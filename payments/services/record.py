@@ -1,0 +1,121 @@
+"""Recording money received: on its own (applied to invoices later), or as paying one invoice outside the
+platform, applied to it in the same change."""
+
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from django.utils import timezone
+
+from core.errors import Invalid
+from core.money import amount_validate, currency_validate
+from invoices.models import Invoice
+from invoices.services import invoice_lock
+from ledger.change import Change, ledger_change
+from ledger.models import LedgerEvent
+from payments.models import InvoicePayment, Payment
+from payments.services.apply import apply_locked
+from tenants.context import TenantContext
+from tenants.models import Account
+from tenants.selectors import account_get
+
+
+def payment_record(
+    *,
+    ctx: TenantContext,
+    amount: Decimal,
+    occurred_at: datetime,
+    currency: str | None = None,
+    account_id: UUID | str | None = None,
+    status: str = Payment.Status.PROCESSED,
+    **details: str,
+) -> Payment:
+    """Money received. With an account, the payment is in the account's entity and currency.
+
+    `details`: reference, description, counterparty, payment_method_id, foreign_id.
+    """
+    account = account_get(ctx=ctx, account_id=account_id) if account_id is not None else None
+    with ledger_change(ctx) as change:
+        return _record(
+            change,
+            amount=amount,
+            occurred_at=occurred_at,
+            currency=currency,
+            account=account,
+            status=status,
+            **details,
+        )
+
+
+def payment_record_for_invoice(
+    *,
+    ctx: TenantContext,
+    invoice_id: UUID | str,
+    amount: Decimal,
+    currency: str,
+    account: Account | None = None,
+    paid_on: datetime | None = None,
+    foreign_id: str = "",
+    description: str = "",
+) -> InvoicePayment:
+    """An invoice paid outside the platform: the money is recorded as paying it and all of it applied to it,
+    in one change, which ends the invoice's payment link (the receipt still goes out).
+
+    With `account`, an invoice of another account is as absent as a missing one.
+    """
+    equal = {} if account is None else {"account_id": account.pk}
+    with ledger_change(ctx) as change:
+        invoice = invoice_lock(change, invoice_id, **equal)
+        # The invoice is locked before the payment exists: a payment inserted in this transaction is
+        # invisible to every other one, so none can hold or wait for its lock, and the payment -> invoice
+        # order holds.
+        payment = _record(
+            change,
+            amount=amount,
+            currency=currency,
+            account=invoice.account,
+            occurred_at=paid_on or timezone.now(),
+            for_invoice=invoice,
+            foreign_id=foreign_id,
+            description=description,
+        )
+        return apply_locked(
+            change, payment, invoice, payment.amount, paid_on=payment.occurred_at, allow_overpayment=False
+        )
+
+
+def _record(
+    change: Change,
+    *,
+    amount: Decimal,
+    occurred_at: datetime,
+    currency: str | None,
+    account: Account | None,
+    status: str = Payment.Status.PROCESSED,
+    for_invoice: Invoice | None = None,
+    **details: str,
+) -> Payment:
+    if account is not None:
+        currency = currency or account.currency
+        if currency != account.currency:
+            raise Invalid(
+                f"the account bills in {account.currency}", field="currency", code="currency_mismatch"
+            )
+    if status not in Payment.Status.values:
+        raise Invalid("a new payment is draft or processed", field="status")
+    payment = change.add(
+        Payment(
+            business_id=change.ctx.business_id,
+            entity_id=account.entity_id if account else change.ctx.entity_for_creation(),
+            account=account,
+            for_invoice=for_invoice,
+            currency=currency_validate(currency),
+            amount=amount_validate(amount),
+            occurred_at=occurred_at,
+            status=status,
+            created_by=change.ctx.actor,
+            **details,
+        )
+    )
+    change.record(LedgerEvent.Kind.PAYMENT_RECORDED, payment)
+    return payment

@@ -1,0 +1,132 @@
+"""Refunds: money applied to invoices given back (seed 003's arithmetic). Each application's, invoice's and
+payment's refund_amount rise by their part, so each invoice's balance rises and its status steps back."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from django.utils import timezone
+
+from core.errors import Conflict, Invalid, NotFound
+from core.ids import parse_uuid
+from core.money import ZERO, amount_validate
+from invoices.models import Invoice
+from invoices.services import invoice_lock
+from ledger.change import Change, Wanted, ledger_change
+from ledger.models import LedgerEvent
+from payments.models import InvoicePayment, Payment, Refund, RefundLine
+from tenants.context import TenantContext
+
+
+@dataclass(frozen=True)
+class RefundPart:
+    """How much of the refund comes off one invoice."""
+
+    invoice_id: UUID | str
+    amount: Decimal
+
+
+def refund_create(
+    *,
+    ctx: TenantContext,
+    payment_id: UUID | str,
+    amount: Decimal,
+    parts: list[RefundPart] | None = None,
+    refund_date: date | None = None,
+    comment: str = "",
+) -> Refund:
+    """Refunds `amount` of a payment, split over the invoices it paid (`parts`; may be left out when the
+    payment paid exactly one invoice)."""
+    amount = amount_validate(amount)
+    with ledger_change(ctx) as change:
+        (payment,) = change.lock(Wanted(Payment, payment_id, "payment", "payment_id"))
+        applications = list(
+            InvoicePayment.objects.for_tenant(ctx).filter(payment=payment).order_by("invoice_id", "id")
+        )
+        if parts is None:
+            if len({a.invoice_id for a in applications}) != 1:
+                raise Invalid(
+                    "name the invoices to refund: this payment is not applied to exactly one invoice",
+                    field="parts",
+                    code="parts_required",
+                )
+            parts = [RefundPart(applications[0].invoice_id, amount)]
+        parts = [
+            RefundPart(parse_uuid(p.invoice_id), amount_validate(p.amount, field="parts.amount"))
+            for p in parts
+        ]
+        if sum((p.amount for p in parts), ZERO) != amount:
+            raise Invalid(
+                "the refund amount must equal the sum of its invoice parts",
+                field="amount",
+                code="parts_mismatch",
+            )
+        if payment.status != Payment.Status.PROCESSED:
+            raise Conflict(
+                f"the payment is {payment.status}, not processed", field="payment_id", code="payment_state"
+            )
+        invoices = {
+            invoice_id: invoice_lock(change, invoice_id)
+            for invoice_id in sorted({p.invoice_id for p in parts if p.invoice_id}, key=str)
+        }
+        refund = change.add(
+            Refund(
+                business_id=ctx.business_id,
+                entity_id=payment.entity_id,
+                payment=payment,
+                amount=amount,
+                refund_date=refund_date or timezone.localdate(),
+                comment=comment,
+                created_by=ctx.actor,
+            )
+        )
+        for part in parts:
+            invoice = invoices.get(part.invoice_id)
+            if invoice is None:
+                raise NotFound("invoice not found", field="invoice_id")
+            _refund_part(change, refund, payment, invoice, part.amount, applications)
+        payment.refund_amount += amount
+        change.record(LedgerEvent.Kind.REFUNDED, payment, about=[refund])
+    return refund
+
+
+def _refund_part(
+    change: Change,
+    refund: Refund,
+    payment: Payment,
+    invoice: Invoice,
+    amount: Decimal,
+    applications: list[InvoicePayment],
+) -> None:
+    """Takes `amount` from this payment's applications to `invoice`, oldest first."""
+    remaining = amount
+    for application in (a for a in applications if a.invoice_id == invoice.pk):
+        take = min(remaining, application.net_amount)
+        if take <= 0:
+            continue
+        locked = change.lock_one(InvoicePayment, application.pk, what="invoice payment", field="invoice_id")
+        locked.refund_amount += take
+        locked.updated_by = change.ctx.actor
+        change.add(
+            RefundLine(
+                business_id=refund.business_id,
+                entity_id=invoice.entity_id,
+                refund=refund,
+                invoice_payment=locked,
+                invoice=invoice,
+                amount=take,
+            )
+        )
+        application.refund_amount = locked.refund_amount
+        remaining -= take
+        if remaining == 0:
+            break
+    if remaining > 0:
+        raise Invalid(
+            f"the refund exceeds what this payment applied to invoice {invoice.number}",
+            field="parts.amount",
+            code="over_applied",
+        )
+    invoice.refund_amount += amount
+    change.record(LedgerEvent.Kind.REFUNDED, invoice, about=[payment, refund])
