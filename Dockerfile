@@ -4,7 +4,10 @@ FROM python:3.12-slim AS build
 WORKDIR /app
 COPY pyproject.toml requirements.lock ./
 COPY config config
+COPY core core
 COPY tenants tenants
+COPY outbox outbox
+COPY ledger ledger
 COPY invoices invoices
 COPY payments payments
 COPY api api
