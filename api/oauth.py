@@ -14,7 +14,8 @@ from api import throttling
 class TokenView(DotTokenView):
     """POST /oauth/token (client credentials), answered the way Zuora's token endpoint does.
 
-    django-oauth-toolkit does the OAuth work; this only reshapes a successful body:
+    django-oauth-toolkit does the OAuth work, for the client-credentials grant only; this reshapes a
+    successful body:
     `token_type` is lowercase `bearer` and `jti` identifies the token without revealing it.
     """
 
@@ -24,7 +25,14 @@ class TokenView(DotTokenView):
         if refusal is not None:
             body = {"error": "rate_limited", "error_description": "too many token requests; retry later"}
             return JsonResponse(body, status=429, headers=throttling.headers(refusal))
-        response = super().post(request, *args, **kwargs)
+        # Client credentials only, refused here before django-oauth-toolkit sees anything else: its password
+        # grant checks the username and password before the grant type, so a client could tell a staff
+        # user's right password from a wrong one by the answer, each guess costing a password hash.
+        if request.POST.getlist("grant_type") != ["client_credentials"]:
+            body = {"error": "unsupported_grant_type", "error_description": "client_credentials only"}
+            response = JsonResponse(body, status=400, headers={"Pragma": "no-cache"})
+        else:
+            response = super().post(request, *args, **kwargs)
         if response.status_code == 200:
             body = json.loads(response.content)
             body["token_type"] = "bearer"
