@@ -48,7 +48,10 @@ class BearerTokenAuthentication(BaseAuthentication):
         )
         if token is None or token.expires <= timezone.now() or not token.application.is_active:
             raise AuthenticationFailed("missing or expired token")
-        return ClientPrincipal(token.application, frozenset(token.scope.split())), token
+        # A token carries no more than its client holds now: lowering a client's scopes, like revoking it,
+        # takes effect at once on the tokens it was already issued.
+        scopes = frozenset(token.scope.split()) & frozenset(token.application.scope_list)
+        return ClientPrincipal(token.application, scopes), token
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'

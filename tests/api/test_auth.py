@@ -198,6 +198,30 @@ def test_reads_need_the_read_scope(api, tenant):
     assert api.get("/api/v1/accounts", **_h(tenant)).status_code == 403
 
 
+def test_lowering_a_clients_scopes_takes_effect_at_once_on_its_tokens(api, tenant):
+    issued = api.post(
+        "/oauth/token",
+        {
+            "grant_type": "client_credentials",
+            "client_id": tenant.client.client_id,
+            "client_secret": tenant.provisioned.client_secret,
+        },
+    ).json()
+    assert issued["scope"] == "invoices.read invoices.write"
+    headers = {
+        "HTTP_AUTHORIZATION": f"Bearer {issued['access_token']}",
+        "HTTP_X_BUSINESS_ID": str(tenant.business_id),
+    }
+    transaction = {"amount": 100, "currency": "USD", "datetime": "2026-01-20T14:45:00Z"}
+    assert api.post("/api/v1/transactions", transaction, format="json", **headers).status_code == 201
+    tenant.client.scopes = "invoices.read"
+    tenant.client.save()
+    refused = api.post("/api/v1/transactions", transaction, format="json", **headers)
+    assert refused.status_code == 403
+    assert "invoices.write" in refused.json()["detail"]
+    assert api.get("/api/v1/transactions", **headers).status_code == 200
+
+
 def test_a_client_cannot_ask_for_scopes_it_was_not_granted(api, tenant):
     tenant.client.scopes = "invoices.read"
     tenant.client.save()
