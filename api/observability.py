@@ -52,6 +52,9 @@ TASK_FAILURES = Counter("celery_task_failures_total", "Celery tasks that raised"
 
 
 access_log = logging.getLogger("api.access")
+# Every label keeps a bounded set of values whatever a client sends, or anyone could add series without
+# authenticating: routes are URL patterns ("unmatched" otherwise), and any other method counts as "other".
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class MetricsMiddleware:
@@ -68,7 +71,8 @@ class MetricsMiddleware:
         route = match.route if match is not None else "unmatched"
         elapsed = time.perf_counter() - started
         HTTP_LATENCY.labels(route).observe(elapsed)
-        HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        method = request.method if request.method in HTTP_METHODS else "other"
+        HTTP_REQUESTS.labels(method, route, str(response.status_code)).inc()
         access_log.info(
             "%s %s %s",
             request.method,

@@ -1,8 +1,10 @@
 import io
 import json
 import logging
+import uuid
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from api.observability import ContextFilter
 
@@ -68,3 +70,25 @@ def test_metrics_expose_requests_by_route_and_receipts_by_status(api, tenant):
     assert 'http_requests_total{method="GET",route="api/v1/accounts",status="200"}' in body
     assert 'http_request_duration_seconds_bucket{le="0.005",route="api/v1/accounts"}' in body
     assert 'receipts{status="pending"}' in body and "ledger_payments_applied_total" in body
+
+
+def _requests_by_method(api) -> dict[str, float]:
+    """http_requests_total summed by method, as /metrics shows it."""
+    counts: dict[str, float] = {}
+    for family in text_string_to_metric_families(api.get("/metrics").content.decode()):
+        for sample in family.samples:
+            if sample.name == "http_requests_total":
+                counts[sample.labels["method"]] = counts.get(sample.labels["method"], 0) + sample.value
+    return counts
+
+
+def test_made_up_methods_add_no_series(api):
+    """Anyone can send any method, unauthenticated: each must not become a label value of its own."""
+    before = _requests_by_method(api)
+    made_up = [f"X{uuid.uuid4().hex[:8].upper()}" for _ in range(5)]
+    for method in made_up:
+        api.generic(method, "/healthz")
+        api.generic(method, "/nowhere")
+    after = _requests_by_method(api)
+    assert set(after) - set(before) <= {"other"}
+    assert after["other"] - before.get("other", 0) == 2 * len(made_up)
