@@ -20,7 +20,9 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 20000))
 max_requests_jitter = 2000
 accesslog = None  # the service writes its own JSON access line (api.observability)
 errorlog = "-"
-# forwarded_allow_ips: gunicorn's own default reads FORWARDED_ALLOW_IPS (127.0.0.1,::1), as the app does.
+# The proxies trusted for X-Forwarded-Proto: the app's FORWARDED_ALLOW_IPS, none by default as in the app
+# (unset, gunicorn's own default would trust 127.0.0.1 and ::1).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
 
 
 def post_worker_init(worker):

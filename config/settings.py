@@ -15,8 +15,10 @@ API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="40/s")
 # The token endpoint is limited per client IP.
 TOKEN_RATE_LIMIT = env.str("TOKEN_RATE_LIMIT", default="20/s")
 # The proxies (addresses, networks or `*`) whose X-Forwarded-For names the client: the same variable, and
-# the same default, as gunicorn's own trust in their X-Forwarded-Proto (config/gunicorn.py).
-FORWARDED_ALLOW_IPS = env.list("FORWARDED_ALLOW_IPS", default=["127.0.0.1", "::1"])
+# the same default, as gunicorn's own trust in their X-Forwarded-Proto (config/gunicorn.py). None unless
+# configured: trusting 127.0.0.1 let any client on the host, talking to the service directly, pick its
+# address past the per-IP token limit.
+FORWARDED_ALLOW_IPS = env.list("FORWARDED_ALLOW_IPS", default=[])
 # Idempotency-Key: responses are replayed for this long.
 IDEMPOTENCY_TTL_SECONDS = env.int("IDEMPOTENCY_TTL_SECONDS", default=24 * 3600)
 # Longest wait for a row lock (PostgreSQL's lock_timeout, on every connection): a repeated Idempotency-Key

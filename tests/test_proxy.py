@@ -30,7 +30,10 @@ LIMIT = 16 * 1024 * 1024
 def served(django_db_setup):
     """(gunicorn's port, the proxy's port): one sync worker, so a request that holds it holds the service.
     After django_db_setup, so gunicorn serves the test database."""
-    with gunicorn(TOKEN_RATE_LIMIT="2/minute", REQUEST_MAX_BYTES=str(LIMIT)) as (_, base):
+    # The proxy reaches gunicorn from 127.0.0.1, a proxy only when configured as one (compose.yaml does on web).
+    with gunicorn(
+        TOKEN_RATE_LIMIT="2/minute", REQUEST_MAX_BYTES=str(LIMIT), FORWARDED_ALLOW_IPS="127.0.0.1"
+    ) as (_, base):
         web_port = int(base.rsplit(":", 1)[1])
         with nginx(f"127.0.0.1:{web_port}", LIMIT) as proxy_port:
             yield web_port, proxy_port

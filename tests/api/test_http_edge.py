@@ -441,9 +441,38 @@ def test_a_client_that_is_not_a_proxy_cannot_pick_its_address_with_x_forwarded_f
     assert statuses == [200, 200, 200, 429, 429]
 
 
+def test_by_default_no_peer_is_a_proxy_not_even_a_local_one(api, settings, token_form):
+    """FORWARDED_ALLOW_IPS unset (as here): a client on the service's own host, talking to it directly as
+    `make run` serves it, cannot rotate X-Forwarded-For past the token endpoint's per-IP limit."""
+    form = token_form
+    # 127.0.0.1's window is shared by every run against this Redis: start it empty.
+    throttling._limiter(settings.REDIS_URL).clear(throttling.parse_rate("3/minute"), "token", "127.0.0.1")
+    statuses = [
+        api.post("/oauth/token", form, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=made_up).status_code
+        for made_up in _random_ips(5)
+    ]
+    assert statuses == [200, 200, 200, 429, 429]
+
+
+def test_gunicorn_trusts_no_proxy_by_default():
+    """gunicorn's own default trusts 127.0.0.1's X-Forwarded-Proto: config/gunicorn.py must say otherwise."""
+    probe = (
+        "import sys\n"
+        "from gunicorn.app.wsgiapp import WSGIApplication\n"
+        "sys.argv = ['gunicorn', '-c', 'config/gunicorn.py', 'config.wsgi']\n"
+        "print(WSGIApplication().cfg.forwarded_allow_ips)\n"
+    )
+    env = {name: value for name, value in os.environ.items() if name != "FORWARDED_ALLOW_IPS"}
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
+
+
 @pytest.mark.parametrize(
     ("allowed", "peer", "forwarded", "address"),
     [
+        ([], "127.0.0.1", "203.0.113.9", "127.0.0.1"),
         (["127.0.0.1", "::1"], "127.0.0.1", "203.0.113.9", "203.0.113.9"),
         (["127.0.0.1", "::1"], "::1", "203.0.113.9, 2001:db8::5", "2001:db8::5"),
         (["127.0.0.1"], "198.51.100.4", "203.0.113.9", "198.51.100.4"),
