@@ -2,40 +2,52 @@
 PYTHON ?= $(shell pyenv which python 2>/dev/null || command -v python3.12)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock
+# Two stamps keyed on the lock and the project's dependencies: the runtime (run, worker, beat) and the dev
+# extras on top of it (test, lint, format, bench). A change to either file reinstalls.
+SUM := $(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+RUNTIME := $(VENV)/.installed-runtime-$(SUM)
+DEV := $(VENV)/.installed-dev-$(SUM)
 
-.PHONY: install run test lint format worker beat bench
+.PHONY: install install-dev run test lint format worker beat bench
 
-$(STAMP):
+$(RUNTIME):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 12) else "Python 3.12 is required (.python-version)")'
 	rm -f $(VENV)/.installed-*
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
-	touch $(STAMP)
+	$(PIP) -e .
+	touch $@
 
-install: $(STAMP)
+# pip keeps the runtime packages already installed and adds the dev extras.
+$(DEV): $(RUNTIME)
+	$(PIP) -e '.[dev]'
+	touch $@
 
-run: $(STAMP)
+install: $(RUNTIME)
+
+install-dev: $(DEV)
+
+run: $(RUNTIME)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py provision_demo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: $(STAMP)
+worker: $(RUNTIME)
+	$(BIN)/celery -A config worker --loglevel=INFO
+
+beat: $(RUNTIME)
+	$(BIN)/celery -A config beat --loglevel=INFO
+
+test: $(DEV)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(STAMP)
+format: $(DEV)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-worker: $(STAMP)
-	$(BIN)/celery -A config worker --loglevel=INFO
-
-beat: $(STAMP)
-	$(BIN)/celery -A config beat --loglevel=INFO
-
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python bench/run.py
