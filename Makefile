@@ -9,7 +9,7 @@ SUM := $(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 RUNTIME := $(VENV)/.installed-runtime-$(SUM)
 DEV := $(VENV)/.installed-dev-$(SUM)
 
-.PHONY: install install-dev run test lint format worker beat bench
+.PHONY: install install-dev run test lint format worker beat bench stop-db reset-db
 
 $(RUNTIME):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 12) else "Python 3.12 is required (.python-version)")'
@@ -37,6 +37,15 @@ worker: $(RUNTIME)
 
 beat: $(RUNTIME)
 	$(BIN)/celery -A config beat --loglevel=INFO
+
+# The embedded PostgreSQL (used when DATABASE_URL is unset) outlives `make run`: stop it, or stop it and
+# delete its data (.data/pg) so the next run starts from an empty database. Both are no-ops when it is
+# already stopped or was never created.
+stop-db: $(RUNTIME)
+	$(BIN)/python -m config.embedded_postgres stop
+
+reset-db: $(RUNTIME)
+	$(BIN)/python -m config.embedded_postgres reset
 
 test: $(DEV)
 	$(BIN)/pytest $(PYTEST_ARGS)
