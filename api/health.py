@@ -2,6 +2,34 @@ import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_safe
+
+SERVICE = "Invoice payments"
+DESCRIPTION = (
+    "A multi-tenant ledger of payments against invoices, speaking the Zuora v1 CRUD, DayZero and Moov APIs."
+)
+
+
+@require_safe
+def index(request):
+    """`/`: what this service is and where to go. HTML for a browser (the page `make run` points people at);
+    JSON for a client whose Accept prefers application/json over text/html, so scripts can find the links."""
+    links = {
+        "docs": reverse("swagger-ui"),
+        "schema": reverse("schema"),
+        "admin": reverse("admin:index"),
+        "health": reverse("healthz"),
+    }
+    context = {"service": SERVICE, "description": DESCRIPTION, "links": links}
+    if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+        response = JsonResponse(context)
+    else:
+        response = render(request, "index.html", context)
+    patch_vary_headers(response, ["Accept"])
+    return response
 
 
 def healthz(request):

@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from api.health import healthz, readyz
+from api.health import healthz, index, readyz
 from api.oauth import TokenView
 from api.observability import metrics
 
 urlpatterns = [
+    path("", index, name="index"),
     path("admin/", admin.site.urls),
     path("oauth/token", TokenView.as_view(), name="oauth-token"),
     path("healthz", healthz, name="healthz"),
