@@ -1,14 +1,15 @@
 """The in-process steps of the benchmark, run by bench/run.py in a child process whose environment points
-Django at the bench database (never run it against a database you care about):
+Django at the bench database (never run it against a database you care about), as
+`.venv/bin/python bench/steps.py STEP ARGS...`:
 
-    python bench/steps.py seed OUT_DIR          tenants, accounts, invoices, payments through the services
-    python bench/steps.py fill --total N        SQL bulk insert of applications (+ payments, invoices) up to N
-    python bench/steps.py queries OUT_DIR       SQL queries per request, Django test Client + CaptureQueriesContext
-    python bench/steps.py explain OUT_DIR TAG   EXPLAIN (ANALYZE, BUFFERS) of (d)'s list query
-    python bench/steps.py profile OUT_DIR N     pyinstrument over N in-process requests of (a), (b), (d)
-    python bench/steps.py grow INVOICE_ID N     N more applications on one invoice (SQL)
-    python bench/steps.py post-timing OUT_DIR DIALECT SINGLE N   one dialect's POST on a single invoice
-    python bench/steps.py cpu OUT_DIR N ROUNDS  CPU per request of (a), (b), (d): this process + its backend
+    seed OUT_DIR          tenants, accounts, invoices, payments through the services
+    fill --total N        SQL bulk insert of applications (+ payments, invoices) up to N
+    queries OUT_DIR       SQL queries per request, Django test Client + CaptureQueriesContext
+    explain OUT_DIR TAG   EXPLAIN (ANALYZE, BUFFERS) of (d)'s list query
+    profile OUT_DIR N     pyinstrument over N in-process requests of (a), (b), (d)
+    grow INVOICE_ID N     N more applications on one invoice (SQL)
+    post-timing OUT_DIR DIALECT SINGLE N   one dialect's POST on a single invoice
+    cpu OUT_DIR N ROUNDS  CPU per request of (a), (b), (d): this process + its backend
 
 Every step prints one JSON object on its last stdout line.
 """

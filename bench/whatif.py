@@ -1,7 +1,7 @@
 """What-if timings behind bench/profile.py's proposals: each hot-path operation as the code does it now
 and as a proposal would, in-process against the bench database (single thread, median of N calls).
 
-    python bench/whatif.py OUT_DIR N     (run by bench/profile.py with the bench environment)
+    .venv/bin/python bench/whatif.py OUT_DIR N     (run by bench/profile.py with the bench environment)
 
 The raw-SQL versions are sketches for timing, not drop-in code: they do the same reads and writes (same
 rows, same locks, same counters) without the ORM, or in one statement.
