@@ -6,13 +6,15 @@ It drops and recreates its own database (payments_bench, on DATABASE_URL's serve
 migrates and seeds it, serves the app with gunicorn (config/gunicorn.py, production settings: DEBUG off,
 Redis for cache/broker/rate limits, JSON logs, multi-process metrics), drives it with wrk and prints
 requests/s and p50/p99 for each scenario, the ratios against their targets, the SQL queries per request
-and (d)'s latency with 1,000 and 1,000,000 applications in the database. It appends the printed report,
-with the commit and the command, to bench/README.md. See bench/README.md for what each scenario means.
+and (d)'s latency with 1,000 and 1,000,000 applications in the database. It replaces the results section
+of bench/README.md with this run's figures against the targets, the date, the commit and the command
+(unless --no-record). See bench/README.md for what each scenario and figure means.
 """
 
 import argparse
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -42,6 +44,7 @@ REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "12"))
 # Far above what two cores can serve, so nothing is refused, yet the limiter does its production work.
 RATE_LIMIT = os.environ.get("BENCH_API_RATE_LIMIT", "5000/s")
 
+DIALECTS = ("mix", "zuora", "dayzero", "moov")
 TARGETS = {
     "b/a": 0.5,
     "c/b": 0.8,
@@ -468,9 +471,9 @@ def report(results: dict, queries: dict, meta: dict, fills: dict, explains: dict
                 line += f"{'':<5}{e_num / e_den:>7.2f}"
             add(line)
 
-    for dialect in ("mix", "zuora", "dayzero", "moov"):
+    for dialect in DIALECTS:
         ratio(f"(b)/(a) {dialect}", f"b-{dialect}", "a", TARGETS["b/a"])
-    for dialect in ("mix", "zuora", "dayzero", "moov"):
+    for dialect in DIALECTS:
         ratio(f"(c)/(b) {dialect}", f"c-{dialect}", f"b-{dialect}", TARGETS["c/b"])
     ratio("(d)/(a)", "d", "a", TARGETS["d/a"])
     tails = [k for k, r in results.items() if r["p50_ms"] and r["p99_ms"] / r["p50_ms"] > TARGETS["p99/p50"]]
@@ -538,12 +541,79 @@ def git_state() -> str:
     return f"{commit}" + (" + uncommitted changes in app code" if dirty else "")
 
 
-def record(text: str, command: str) -> None:
-    readme = BENCH / "README.md"
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    section = f"\n### {stamp} · commit {git_state()}\n\n`{command}`\n\n```\n{text}\n```\n"
-    with readme.open("a") as f:
-        f.write(section)
+README = BENCH / "README.md"
+RESULTS_HEADING = "## Results"
+# The scenario each one's requests/s are a ratio of: (b) and (d) of (a), (c) of (b) in the same dialect.
+BASES = {"d": "a"} | {f"{s}-{d}": "a" if s == "b" else f"b-{d}" for s in "bc" for d in DIALECTS}
+
+
+def results_section(results: dict, meta: dict, stamp: str, commit: str, command: str) -> str:
+    """The README's results section: one table of the run's figures against the targets."""
+
+    def against(key: str) -> tuple[str, str, bool | None]:
+        """The target a scenario is judged by against another: its label, the value, whether it passes."""
+        if key == "d-1m" and "d" in results:
+            p50, p99 = (results["d-1m"][f"{p}_ms"] / results["d"][f"{p}_ms"] for p in ("p50", "p99"))
+            ok = max(p50, p99) <= TARGETS["d1m/d1k"]
+            return f"p50, p99 <= {TARGETS['d1m/d1k']:g} x (d) at 1k", f"{p50:.2f}, {p99:.2f}", ok
+        base = BASES.get(key)
+        if base not in results:
+            return "", "", None
+        target = TARGETS[f"{key[0]}/{base[0]}"]
+        ratio = results[key]["rps"] / results[base]["rps"]
+        e_key, e_base = efficiency(results[key], meta), efficiency(results[base], meta)
+        value = f"{ratio:.2f}" + (f" ({e_key / e_base:.2f})" if e_key and e_base else "")
+        return f"({key[0]})/({base[0]}) >= {target:g}", value, ratio >= target
+
+    lines = [
+        RESULTS_HEADING,
+        "",
+        "Each `bench/run.py` run replaces this section; earlier runs are in git (`git log -p bench/README.md`).",
+        "",
+        f"{stamp}, commit {commit}, `{command}`: `wrk -t{meta['threads']} -c{meta['connections']}`,"
+        f" {meta['duration']:g} s per scenario in {meta.get('rounds', 1)} interleaved rounds"
+        f" (+{meta['warmup']:g} s warm-up), gunicorn {meta['gunicorn']} on {meta['cores']} cores,"
+        f" PostgreSQL {meta['pg']}, Redis {'on' if meta['redis'] else 'off'};"
+        f" {meta.get('before', -1):.0%} of the CPU busy before the first run,"
+        f" server errors logged: {meta.get('server_errors', '?')}.",
+        "",
+        "| scenario | req/s | p50 ms | p99 ms | p99/p50 | non-2xx | target | value (per app-CPU-s) | |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |",
+    ]
+    failed = []
+    for key in ALL:
+        r = results.get(key)
+        if not r:
+            continue
+        tail = r["p99_ms"] / r["p50_ms"] if r["p50_ms"] else float("inf")
+        bad = (r["non2xx"] + r["socket_errors"]) / r["requests"] * 100 if r["requests"] else 100.0
+        label, value, ok = against(key)
+        checks = (("ratio", ok is False), ("p99/p50", tail > TARGETS["p99/p50"]), ("non-2xx", bad > 0))
+        misses = [what for what, missed in checks if missed]
+        failed += [f"{key} {m}" for m in misses]
+        lines.append(
+            f"| {key} | {r['rps']:.1f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {tail:.1f}"
+            f" | {bad:.2f}% | {label} | {value} | {'FAIL: ' + ', '.join(misses) if misses else 'PASS'} |"
+        )
+    lines += [
+        "",
+        f"Every row: p99/p50 <= {TARGETS['p99/p50']:g} and no non-2xx response or socket error. "
+        + (f"Failing: {'; '.join(failed)}." if failed else "Every target passes."),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def record(section: str, readme: Path = README) -> None:
+    """Replaces the README's results section (its "## Results" line up to the next "## " heading, or the end
+    of the file) with `section`; appends it when the README has none."""
+    text = readme.read_text()
+    found = re.search(rf"^{RESULTS_HEADING}\n", text, re.MULTILINE)
+    if not found:
+        readme.write_text(text.rstrip("\n") + "\n\n" + section)
+        return
+    after = re.compile(r"^## ", re.MULTILINE).search(text, found.end())
+    rest = "\n" + text[after.start() :] if after else ""
+    readme.write_text(text[: found.start()] + section + rest)
 
 
 # --- main ----------------------------------------------------------------------------------------------
@@ -569,9 +639,7 @@ def parse_args(argv):
         "--scenarios", default=",".join(ALL), help="comma-separated subset of " + ",".join(ALL)
     )
     parser.add_argument("--million", type=int, default=1_000_000, help="applications for the big (d) run")
-    parser.add_argument(
-        "--no-record", action="store_true", help="do not append the report to bench/README.md"
-    )
+    parser.add_argument("--no-record", action="store_true", help="leave bench/README.md as it is")
     parser.add_argument(
         "--wait-quiet",
         type=float,
@@ -719,8 +787,9 @@ def main(argv=None) -> None:
     print("SQL of each measured request (bench/.run/queries.json):")
     print(query_listing(RUN_DIR / "queries.json"))
     if not args.no_record:
-        record(text, command)
-        log("appended to bench/README.md")
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        record(results_section(results, meta, stamp, git_state(), command))
+        log("bench/README.md: results section replaced")
 
 
 def server_errors(path: Path) -> int:
