@@ -30,7 +30,7 @@ class Forbidden(ApplicationError):
 
 
 class EntityRequired(ApplicationError):
-    """The credential holds several entities and the request must say which one (Zuora-Entity-Ids)."""
+    """The credential holds several entities and the request must say which one."""
 
 
 class TenantRequired(RuntimeError):

@@ -7,8 +7,8 @@ Amounts finer than a currency's minor unit. The ledger keeps every amount exact 
 invoice of 10.005 USD paid 10.00 owes 0.005 USD. Such a remainder cannot be paid in the currency, so it
 settles the invoice: an invoice is paid once its balance, rounded half-even to the currency's minor unit,
 is zero or less (is_settled). Every dialect then agrees on the status; a dialect counting in minor units
-shows each amount rounded half-even (to_minor: a balance of 0 cents), a dialect writing decimals shows it
-exact (a Balance of 0.005).
+shows each amount rounded half-even (to_minor: a balance of 0), a dialect writing decimals shows it exact
+(a balance of 0.005).
 """
 
 import re
@@ -78,7 +78,7 @@ def parse_decimal(text: object, *, whole: bool = False) -> Decimal | None:
 
 
 def from_minor(units: int, currency: str) -> Decimal:
-    """Integer minor units to an amount: 1234 USD cents -> 12.34, never through a float."""
+    """Integer minor units to an amount: 1234 in USD is 12.34, never through a float."""
     return Decimal(units).scaleb(-exponent(currency)).quantize(QUANTUM)
 
 

@@ -80,7 +80,7 @@ class Payment(TenantOwned):
 
 
 class InvoicePayment(TenantOwned):
-    """An application of a payment to an invoice (Zuora's InvoicePayment, DayZero's invoice payment)."""
+    """An application of a payment to an invoice: how much of the payment went to it."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")

@@ -86,7 +86,7 @@ class TenantScopedAdmin(admin.ModelAdmin):
         if isinstance(related, TenantScopedAdmin):
             return related.get_queryset(request)
         if issubclass(model, TenantOwned):
-            return model._default_manager.none()
+            return model.objects.none()
         return super().get_field_queryset(db, db_field, request)
 
     def describe(self, obj) -> str:
