@@ -5,6 +5,8 @@ import uuid
 
 import pytest
 
+from invoices.models import Invoice
+from payments.models import InvoicePayment, Payment
 from tests.factories import make_tenant
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +110,67 @@ def test_money_recorded_in_any_dialect_shows_the_same_in_the_others(api):
     dz_payments = c.dayzero("get", f"invoices/{invoice['id']}/payments")["items"]
     assert [p["amount"] for p in dz_payments] == [80000, 20000, 30000]
     assert dz_payments[1]["transaction"]["id"] == transaction["id"]
+
+
+def test_a_remainder_no_dialect_unit_can_pay_settles_the_invoice_in_every_dialect(api):
+    """An invoice of 10.005 USD paid 1000 cents owes 0.005 USD: no currency unit can pay it, so it is paid
+    in every dialect (core.money); each shows the balance as exactly as it writes amounts."""
+    tenant = make_tenant()
+    c = Clients(api, tenant)
+    account = tenant.account()
+    invoice = c.moov(
+        "post", f"{account.id}/invoices", {"totalAmount": {"currency": "USD", "valueDecimal": "10.005"}}
+    )
+    c.moov("patch", f"{account.id}/invoices/{invoice['invoiceID']}", {"status": "unpaid"})
+    transaction = c.dayzero(
+        "post",
+        "transactions",
+        {"amount": 1000, "currency": "USD", "datetime": "2026-01-20T14:45:00Z"},
+    )
+    c.dayzero(
+        "post",
+        f"invoices/{invoice['invoiceID']}/payments",
+        {"transaction_id": transaction["id"], "amount": 1000},
+    )
+    dayzero = c.dayzero("get", f"invoices/{invoice['invoiceID']}")
+    zuora = c.zuora("get", f"invoice/{invoice['invoiceID'].replace('-', '')}")
+    moov = c.moov("get", f"{account.id}/invoices/{invoice['invoiceID']}")
+    assert (dayzero["status"], dayzero["balance"]) == ("manual_paid", 0)
+    assert (zuora["Status"], zuora["Balance"]) == ("Posted", 0.005)
+    assert (moov["status"], moov["pendingAmount"]["valueDecimal"]) == ("paid", "0.00")
+    assert "paidOn" in moov
+
+
+@pytest.mark.parametrize(
+    "digits",
+    ["\u0661\u0660", "\uff11\uff10", "\u0967\u0966"],
+    ids=["arabic-indic", "fullwidth", "devanagari"],
+)
+def test_amounts_are_read_in_ascii_digits_only_in_every_dialect(api, digits):
+    """str.isdigit(), int() and Decimal() read other scripts' digits as numbers; an amount never does."""
+    tenant = make_tenant()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {tenant.token}"}
+    account, invoice, payment = tenant.account(), tenant.invoice("100"), tenant.payment("100")
+
+    def post(path, body, **headers):
+        return api.post(path, json.dumps(body), content_type="application/json", **auth, **headers)
+
+    dayzero = post(
+        "/api/v1/transactions",
+        {"amount": digits, "currency": "USD", "datetime": "2026-01-20T14:45:00Z"},
+        HTTP_X_BUSINESS_ID=str(tenant.business_id),
+    )
+    zuora = post(
+        "/v1/object/invoice-payment",
+        {"Amount": digits, "InvoiceId": invoice.id.hex, "PaymentId": payment.id.hex},
+    )
+    moov = post(
+        f"/accounts/{account.id}/invoices",
+        {"totalAmount": {"currency": "USD", "valueDecimal": digits}},
+    )
+    assert (dayzero.status_code, dayzero.json()["detail"][0]["type"]) == (422, "int_parsing")
+    assert (zuora.status_code, zuora.json()["Errors"][0]["Code"]) == (400, "INVALID_VALUE")
+    assert (moov.status_code, list(moov.json())) == (422, ["totalAmount"])
+    assert [p.pk for p in Payment.objects.for_tenant(tenant.ctx())] == [payment.pk]
+    assert not InvoicePayment.objects.for_tenant(tenant.ctx()).exists()
+    assert not Invoice.objects.for_tenant(tenant.ctx()).exclude(pk=invoice.pk).exists()
