@@ -53,7 +53,10 @@ STEPS = [
     ("query params: CursorQuery + django-filter", r"^\w+\.(query|filtered) \(api/dayzero/base\.py"),
     ("selectors in the view (reads)", r"^\w+ \((payments|invoices|tenants)/selectors\.py"),
     ("pagination query", r"^paginate \(api/dayzero/pagination\.py"),
-    ("payments.services (locks, UPDATEs, INSERTs)", r"\((payments|invoices)/services\.py"),
+    (
+        "ledger change (locks, the one-statement write)",
+        r"\((payments/services/\w+|invoices/services|ledger/(change|statements))\.py",
+    ),
     ("BEGIN / SAVEPOINT / RELEASE / COMMIT", r"django/db/transaction\.py|contextlib\.py"),
     ("presenters (rows -> dicts)", r"api/\w+/presenters\.py|^Page\.as_dict "),
     ("JSON rendering", r"rest_framework/renderers\.py|api/zuora/renderers\.py"),
@@ -216,9 +219,8 @@ def main() -> None:
     )
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--whatif", type=int, default=300, help="calls per what-if timing")
     parser.add_argument(
-        "--skip", default="", help="comma-separated parts to skip: inprocess,whatif,growth,cpu,pyspy"
+        "--skip", default="", help="comma-separated parts to skip: inprocess,growth,cpu,pyspy"
     )
     parser.add_argument("--cpu-requests", type=int, default=20, help="requests per scenario and round")
     parser.add_argument("--cpu-rounds", type=int, default=30)
@@ -256,21 +258,6 @@ def main() -> None:
                 f"  {name:<10} {s['ms_per_request']:7.2f} ms wall, {s['queries']:3d} queries, "
                 f"{s['sql_ms_per_request']:6.2f} ms in SQL ({share:.0f}%)"
             )
-    if "whatif" not in skip:
-        run.log("what-if timings (bench/whatif.py)")
-        proc = subprocess.run(
-            [str(run.PYTHON), str(run.BENCH / "whatif.py"), str(run.RUN_DIR), str(args.whatif)],
-            env=env,
-            cwd=run.ROOT,
-            capture_output=True,
-            text=True,
-        )
-        if proc.returncode != 0:
-            raise SystemExit(proc.stdout + proc.stderr[-4000:])
-        report.append("")
-        report.append(f"What-if, in-process, median of {args.whatif} calls (bench/whatif.py):")
-        report.append(proc.stdout.rstrip())
-        run.clear_redis(redis)
     if "growth" not in skip:
         run.log("POST on one invoice holding more and more applications")
         report.append("")

@@ -38,7 +38,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from run import cpu_ticks  # noqa: E402  (bench/run.py, beside this file: no Django in it)
 
 from invoices.services import invoice_create  # noqa: E402
-from payments.models import InvoicePayment, Payment  # noqa: E402
+from payments.models import InvoicePayment  # noqa: E402
 from payments.services import payment_apply, payment_record  # noqa: E402
 from tenants.context import TenantContext  # noqa: E402
 from tenants.services import account_create, business_provision  # noqa: E402
@@ -90,7 +90,6 @@ def seed(out_dir: Path) -> dict:
     zuora = [
         payment_record(
             ctx=ctx,
-            kind=Payment.Kind.PAYMENT,
             amount=HUGE,
             occurred_at=now,
             account_id=accounts[i % ACCOUNTS].id,
@@ -98,9 +97,7 @@ def seed(out_dir: Path) -> dict:
         for i in range(PAYMENTS_PER_DIALECT)
     ]
     dayzero = [
-        payment_record(
-            ctx=ctx, kind=Payment.Kind.BANK_TRANSACTION, amount=HUGE, occurred_at=now, currency="USD"
-        )
+        payment_record(ctx=ctx, amount=HUGE, occurred_at=now, currency="USD")
         for _ in range(PAYMENTS_PER_DIALECT)
     ]
     # (d): an invoice with exactly LIST_APPLICATIONS applications, which no other scenario touches.
@@ -140,7 +137,7 @@ def fill(total: int) -> dict:
     (amount = allocated = 1.00) and 200 of them share an invoice of a filler tenant, whose counters and
     status agree with them (so the CHECK constraints hold and `reconcile` stays clean)."""
     started = time.perf_counter()
-    current = InvoicePayment.all_tenants.count()
+    current = InvoicePayment.objects.across_tenants(reason="bench").count()
     missing = total - current
     if missing <= 0:
         return {"inserted": 0, "total": current, "seconds": 0.0}
@@ -185,11 +182,11 @@ def fill(total: int) -> dict:
             with transaction.atomic():
                 cursor.execute(
                     """
-                    INSERT INTO payments_payment (id, business_id, entity_id, account_id, kind, currency, amount,
+                    INSERT INTO payments_payment (id, business_id, entity_id, account_id, currency, amount,
                         allocated_amount, refund_amount, occurred_at, status, foreign_id, reference, description,
                         counterparty, payment_method_id, created_by, created_at, updated_at)
                     SELECT md5(%(tag)s || ':pay:' || g)::uuid, f.business_id, f.entity_id, f.account_id,
-                        'bank_transaction', 'USD', 1, 1, 0, now(), 'processed', '', '', '', '', '', 'bench:fill',
+                        'USD', 1, 1, 0, now(), 'processed', '', '', '', '', '', 'bench:fill',
                         now(), now()
                     FROM generate_series(%(low)s::int, %(high)s::int) AS g
                     JOIN bench_filler f ON f.k = (g / %(per)s) %% %(fillers)s
@@ -211,7 +208,7 @@ def fill(total: int) -> dict:
         cursor.execute("DROP TABLE bench_filler")
         for table in ("payments_invoicepayment", "payments_payment", "invoices_invoice"):
             cursor.execute(f"ANALYZE {table}")
-    count = InvoicePayment.all_tenants.count()
+    count = InvoicePayment.objects.across_tenants(reason="bench").count()
     return {"inserted": missing, "total": count, "seconds": round(time.perf_counter() - started, 1)}
 
 
@@ -416,10 +413,10 @@ def grow(invoice_id: str, count: int) -> dict:
         }
         cursor.execute(
             """
-            INSERT INTO payments_payment (id, business_id, entity_id, account_id, kind, currency, amount,
+            INSERT INTO payments_payment (id, business_id, entity_id, account_id, for_invoice_id, currency, amount,
                 allocated_amount, refund_amount, occurred_at, status, foreign_id, reference, description,
                 counterparty, payment_method_id, created_by, created_at, updated_at)
-            SELECT md5(%(tag)s || g)::uuid, %(b)s, %(e)s, %(a)s, 'external', 'USD', 0.01, 0.01, 0, now(),
+            SELECT md5(%(tag)s || g)::uuid, %(b)s, %(e)s, %(a)s, %(inv)s, 'USD', 0.01, 0.01, 0, now(),
                 'processed', '', '', '', '', '', 'bench:grow', now(), now()
             FROM generate_series(1, %(n)s::int) AS g
             """,
@@ -440,7 +437,11 @@ def grow(invoice_id: str, count: int) -> dict:
             "status = 'partially_paid' WHERE id = %(inv)s",
             params,
         )
-    return {"applications": InvoicePayment.all_tenants.filter(invoice_id=invoice_id).count()}
+    return {
+        "applications": InvoicePayment.objects.across_tenants(reason="bench")
+        .filter(invoice_id=invoice_id)
+        .count()
+    }
 
 
 def post_timing(out_dir: Path, dialect: str, invoice_name: str, count: int) -> dict:
@@ -461,7 +462,9 @@ def post_timing(out_dir: Path, dialect: str, invoice_name: str, count: int) -> d
         queries_n = len(captured.captured_queries)
     times.sort()
     return {
-        "applications": InvoicePayment.all_tenants.filter(invoice_id=invoice_id).count(),
+        "applications": InvoicePayment.objects.across_tenants(reason="bench")
+        .filter(invoice_id=invoice_id)
+        .count(),
         "median_ms": round(times[len(times) // 2], 2),
         "queries": queries_n,
     }
