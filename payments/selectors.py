@@ -2,6 +2,7 @@
 NotFound."""
 
 from collections.abc import Collection
+from functools import lru_cache
 from uuid import UUID
 
 from django.db.models import Model, QuerySet
@@ -13,7 +14,6 @@ from invoices.models import Invoice
 from invoices.selectors import past_due
 from payments.models import InvoicePayment, Payment, Refund
 from tenants.context import TenantContext
-from tenants.models import Account
 from tenants.selectors import one_or_none
 
 
@@ -30,9 +30,23 @@ def payment_get(*, ctx: TenantContext, payment_id: UUID | str) -> Payment:
 
 
 def payment_currency(*, ctx: TenantContext, payment_id: UUID | str) -> str:
-    """The currency of a payment (it never changes), to read an amount given in its minor units."""
-    currencies = Payment.objects.for_tenant(ctx).values_list("currency", flat=True)
-    return _get(currencies, payment_id, what="payment", field="payment_id")
+    """The currency of one of the tenant's payments, to read an amount given in its minor units. A
+    payment's currency, business and entity never change, so each process remembers those it read."""
+    pk = parse_uuid(payment_id)
+    try:
+        business_id, entity_id, currency = _payment_place(pk) if pk else (None, None, None)
+    except Payment.DoesNotExist:
+        business_id = entity_id = currency = None
+    if business_id != ctx.business_id or entity_id not in ctx.entity_ids:
+        raise NotFound("payment not found", field="payment_id")
+    return currency
+
+
+@lru_cache(maxsize=65536)
+def _payment_place(pk: UUID) -> tuple[UUID, UUID, str]:
+    """(business, entity, currency) of a payment, or DoesNotExist (which is not remembered)."""
+    payments = Payment.objects.across_tenants(reason="a payment's currency, checked against the tenant")
+    return payments.values_list("business_id", "entity_id", "currency").get(pk=pk)
 
 
 def payment_list(*, ctx: TenantContext) -> QuerySet[Payment]:
@@ -63,11 +77,11 @@ def _with_payments_and_links(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
     return invoices.prefetch_related("applications__payment", "payment_links")
 
 
-def account_invoice_get(*, ctx: TenantContext, account: Account, invoice_id: UUID | str) -> Invoice:
+def account_invoice_get(*, ctx: TenantContext, account_id: UUID, invoice_id: UUID | str) -> Invoice:
     """One invoice of the account with its payments and links; another account's invoice is as absent as
     a missing one."""
     pk = parse_uuid(invoice_id)
-    invoices = Invoice.objects.for_tenant(ctx).filter(account=account, pk=pk)
+    invoices = Invoice.objects.for_tenant(ctx).filter(account_id=account_id, pk=pk)
     invoice = one_or_none(_with_payments_and_links(invoices)) if pk else None
     if invoice is None:
         raise NotFound("invoice not found", field="invoice_id")
@@ -77,13 +91,13 @@ def account_invoice_get(*, ctx: TenantContext, account: Account, invoice_id: UUI
 def account_invoice_list(
     *,
     ctx: TenantContext,
-    account: Account,
+    account_id: UUID,
     statuses: Collection[str] | None = None,
     overdue: bool | None = None,
 ) -> QuerySet[Invoice]:
     """The account's invoices with their payments and links, oldest first (so offset paging does not shift
     as new ones arrive). `overdue` True keeps only invoices past their due date, False only the others."""
-    invoices = Invoice.objects.for_tenant(ctx).filter(account=account)
+    invoices = Invoice.objects.for_tenant(ctx).filter(account_id=account_id)
     if statuses is not None:
         invoices = invoices.filter(status__in=statuses)
     if overdue is not None:

@@ -52,9 +52,9 @@ def _wire_words() -> set[str]:
         dayzero_schemas,
     ):
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, serializers.Serializer):
-                if value.__module__ == module.__name__:
-                    words |= {name for name in value().fields if re.search(r"[a-z][A-Z]", name)}
+            declared = isinstance(value, type) and value.__module__ == module.__name__
+            if declared and issubclass(value, serializers.Serializer):
+                words |= {name for name in value().fields if re.search(r"[a-z][A-Z]", name)}
     ledger_statuses = {
         *Invoice.Status.values,
         *PaymentLink.Status.values,
@@ -97,7 +97,9 @@ ACROSS_TENANTS = {
     ("invoices/links.py", "the public payment-link page: its code is the credential"),
     ("outbox/email.py", "an outbox task sends the row it was queued for"),
     ("outbox/relay.py", "the outbox relays every tenant's pending side effects"),
+    ("payments/selectors.py", "a payment's currency, checked against the tenant"),
     ("payments/services/reconcile.py", "reconcile recomputes every tenant's counters"),
+    ("tenants/selectors.py", "where an account lives, checked against the tenant"),
 }
 # Names that would read rows past the tenant managers.
 UNSCOPED = {"django_manager", "_default_manager", "_base_manager", "all_tenants", "unscoped"}

@@ -111,7 +111,7 @@ def test_the_ledgers_one_statement_writes_are_converted_once_not_per_payment():
 
     def pay():
         payment_record_for_invoice(
-            ctx=ctx, invoice_id=invoice.id, amount=Decimal("1"), currency="USD", account=account
+            ctx=ctx, invoice_id=invoice.id, amount=Decimal("1"), currency="USD", account_id=account.id
         )
         payment_apply(ctx=ctx, payment_id=tenant.payment("5").id, invoice_id=invoice.id, amount=Decimal("1"))
 

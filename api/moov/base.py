@@ -6,14 +6,14 @@ from api.moov.errors import RENDERER
 from api.moov.schemas import MoovSchema
 from api.moov.versioning import DEFAULT_VERSION, MoovVersioning
 from api.views import TenantAPIView
-from tenants.selectors import account_get
+from tenants.selectors import account_key
 
 
 class MoovView(TenantAPIView):
     errors = RENDERER
     schema = MoovSchema()
     # Every Moov path starts with the account: one of the tenant's, or a 404 before anything else.
-    path_parents = {"account_id": lambda ctx, account_id: account_get(ctx=ctx, account_id=account_id)}
+    path_parents = {"account_id": lambda ctx, account_id: account_key(ctx=ctx, account_id=account_id)}
     # Where a service's Invalid(field=...) sits in this view's request body, for the 422 field map.
     error_fields: ClassVar[dict[str, tuple[str, ...]]] = {}
 

@@ -25,7 +25,7 @@ class InvoicesView(MoovView):
         query = self.query(serializers.InvoiceListQuery)
         skip, count = query.pop("skip"), query.pop("count")
         invoices = selectors.account_invoice_list(
-            ctx=self.tenant, account=self.parents["account_id"], **query
+            ctx=self.tenant, account_id=self.parents["account_id"], **query
         )
         return Response([presenters.invoice(row) for row in invoices[skip : skip + count]])
 
@@ -37,9 +37,10 @@ class InvoicesView(MoovView):
         responses={201: schemas.Invoice},
     )
     def post(self, request, account_id):
-        account = self.parents["account_id"]
         data = self.body(serializers.InvoiceIn)
-        invoice = invoice_create(ctx=self.tenant, account_id=account.id, status=Invoice.Status.DRAFT, **data)
+        invoice = invoice_create(
+            ctx=self.tenant, account_id=self.parents["account_id"], status=Invoice.Status.DRAFT, **data
+        )
         return Response(presenters.invoice(invoice), status=201)
 
 
@@ -54,7 +55,7 @@ class InvoiceView(MoovView):
 
     def _invoice(self, invoice_id):
         return selectors.account_invoice_get(
-            ctx=self.tenant, account=self.parents["account_id"], invoice_id=invoice_id
+            ctx=self.tenant, account_id=self.parents["account_id"], invoice_id=invoice_id
         )
 
     @extend_schema(
@@ -80,7 +81,7 @@ class InvoicePaymentsView(MoovView):
     )
     def get(self, request, account_id, invoice_id):
         invoice = selectors.account_invoice_get(
-            ctx=self.tenant, account=self.parents["account_id"], invoice_id=invoice_id
+            ctx=self.tenant, account_id=self.parents["account_id"], invoice_id=invoice_id
         )
         return Response([presenters.invoice_payment(row) for row in invoice.applications.all()])
 
@@ -95,6 +96,6 @@ class InvoicePaymentsView(MoovView):
         data = self.body(serializers.InvoicePaymentIn)
         # An invoice paid outside the platform, never overpaid: the payment takes no more than the balance.
         application = services.payment_record_for_invoice(
-            ctx=self.tenant, account=self.parents["account_id"], invoice_id=invoice_id, **data
+            ctx=self.tenant, account_id=self.parents["account_id"], invoice_id=invoice_id, **data
         )
         return Response(presenters.invoice_payment(application))

@@ -53,7 +53,7 @@ def payment_record_for_invoice(
     invoice_id: UUID | str,
     amount: Decimal,
     currency: str,
-    account: Account | None = None,
+    account_id: UUID | None = None,
     paid_on: datetime | None = None,
     foreign_id: str = "",
     description: str = "",
@@ -61,9 +61,9 @@ def payment_record_for_invoice(
     """An invoice paid outside the platform: the money is recorded as paying it and all of it applied to it,
     in one change, which ends the invoice's payment link (the receipt still goes out).
 
-    With `account`, an invoice of another account is as absent as a missing one.
+    With `account_id`, an invoice of another account is as absent as a missing one.
     """
-    equal = {} if account is None else {"account_id": account.pk}
+    equal = {} if account_id is None else {"account_id": account_id}
     with ledger_change(ctx) as change:
         invoice = invoice_lock(change, invoice_id, **equal)
         # The invoice is locked before the payment exists: a payment inserted in this transaction is
