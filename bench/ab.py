@@ -7,10 +7,10 @@ and interleaved: the way to tell whether a change made the service cheaper.
     .venv/bin/python bench/ab.py /tmp/base --base-db payments_bench_base [--alternations 6] [--rounds 5]
 
 Each alternation runs `bench/steps.py cpu` (the CPU per request of (a), (b) per dialect and (d): the app's
-Python and its PostgreSQL backend's) in the base checkout, then in this one, each against its own seeded
-database and with its own code and virtualenv. The box's speed drifts by tens of percent within minutes;
-alternating spreads the drift over both alike. Prints each scenario's mean over the alternations for
-both, and the change.
+Python and its PostgreSQL backend's) in the base checkout and in this one, each against its own seeded
+database and with its own code and virtualenv, in turn base-this then this-base. The box's speed drifts by
+tens of percent within minutes; alternating spreads the drift over both alike. Prints each scenario's
+mean over the alternations for both (Python and PostgreSQL, then the total), and the change.
 """
 
 import argparse
@@ -52,17 +52,31 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="rounds of the cpu step per alternation")
     parser.add_argument("--requests", type=int, default=20, help="requests per scenario and round")
     args = parser.parse_args()
-    totals: dict[str, dict[str, list[float]]] = {"base": {}, "this": {}}
+    sides = [("base", args.base, args.base_db), ("this", run.ROOT, run.DB_NAME)]
+    spent: dict[tuple[str, str], list[dict]] = {}
     for number in range(args.alternations):
-        for side, root, db in (("base", args.base, args.base_db), ("this", run.ROOT, run.DB_NAME)):
-            for name, spent in cpu(root, db, args.requests, args.rounds).items():
-                totals[side].setdefault(name, []).append(spent["total_ms"])
+        for side, root, db in sides if number % 2 == 0 else sides[::-1]:
+            for name, figures in cpu(root, db, args.requests, args.rounds).items():
+                spent.setdefault((side, name), []).append(figures)
         run.log(f"alternation {number + 1} of {args.alternations} done")
-    print(f"CPU per request in ms (Python + PostgreSQL), mean of {args.alternations} alternations")
-    print(f"  {'':<10} {'base':>7} {'this':>7} {'change':>8}")
-    for name in totals["this"]:
-        base, this = statistics.mean(totals["base"][name]), statistics.mean(totals["this"][name])
-        print(f"  {name:<10} {base:7.2f} {this:7.2f} {(this - base) / base * 100:+7.1f}%")
+
+    def mean(side: str, name: str, figure: str) -> float:
+        return statistics.mean(one[figure] for one in spent[side, name])
+
+    print(
+        f"CPU per request in ms, mean of {args.alternations} alternations of {args.rounds} x {args.requests}"
+    )
+    print(f"  {'':<10} {'Python':>15} {'PostgreSQL':>15} {'total':>15} {'change':>8}")
+    print(f"  {'':<10} {'base   this':>15} {'base   this':>15} {'base   this':>15}")
+    for name in sorted({name for _, name in spent}):
+        cells = [
+            f"{mean('base', name, figure):6.2f} {mean('this', name, figure):6.2f}"
+            for figure in ("python_ms", "postgres_ms", "total_ms")
+        ]
+        base, this = mean("base", name, "total_ms"), mean("this", name, "total_ms")
+        print(
+            f"  {name:<10} {cells[0]:>15} {cells[1]:>15} {cells[2]:>15} {(this - base) / base * 100:+7.1f}%"
+        )
 
 
 if __name__ == "__main__":
