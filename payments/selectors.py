@@ -2,7 +2,6 @@
 NotFound."""
 
 from collections.abc import Collection
-from functools import lru_cache
 from uuid import UUID
 
 from django.db.models import Model, QuerySet
@@ -27,26 +26,6 @@ def _get(queryset: QuerySet, pk: UUID | str, *, what: str, field: str) -> Model:
 
 def payment_get(*, ctx: TenantContext, payment_id: UUID | str) -> Payment:
     return _get(Payment.objects.for_tenant(ctx), payment_id, what="payment", field="payment_id")
-
-
-def payment_currency(*, ctx: TenantContext, payment_id: UUID | str) -> str:
-    """The currency of one of the tenant's payments, to read an amount given in its minor units. A
-    payment's currency, business and entity never change, so each process remembers those it read."""
-    pk = parse_uuid(payment_id)
-    try:
-        business_id, entity_id, currency = _payment_place(pk) if pk else (None, None, None)
-    except Payment.DoesNotExist:
-        business_id = entity_id = currency = None
-    if business_id != ctx.business_id or entity_id not in ctx.entity_ids:
-        raise NotFound("payment not found", field="payment_id")
-    return currency
-
-
-@lru_cache(maxsize=65536)
-def _payment_place(pk: UUID) -> tuple[UUID, UUID, str]:
-    """(business, entity, currency) of a payment, or DoesNotExist (which is not remembered)."""
-    payments = Payment.objects.across_tenants(reason="a payment's currency, checked against the tenant")
-    return payments.values_list("business_id", "entity_id", "currency").get(pk=pk)
 
 
 def payment_list(*, ctx: TenantContext) -> QuerySet[Payment]:

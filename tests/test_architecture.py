@@ -97,7 +97,6 @@ ACROSS_TENANTS = {
     ("invoices/links.py", "the public payment-link page: its code is the credential"),
     ("outbox/email.py", "an outbox task sends the row it was queued for"),
     ("outbox/relay.py", "the outbox relays every tenant's pending side effects"),
-    ("payments/selectors.py", "a payment's currency, checked against the tenant"),
     ("payments/services/reconcile.py", "reconcile recomputes every tenant's counters"),
     ("tenants/selectors.py", "where an account lives, checked against the tenant"),
 }

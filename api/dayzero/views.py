@@ -1,3 +1,5 @@
+from functools import partial
+
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
@@ -177,14 +179,12 @@ class InvoicePaymentsView(DayZeroView):
     )
     def post(self, request, invoice_id):
         data = self.body(serializers.InvoicePaymentIn)
-        # The cents count in the transaction's currency; payment_apply refuses an invoice in another one.
-        currency = selectors.payment_currency(ctx=self.tenant, payment_id=data["transaction_id"])
         application = services.payment_apply(
             ctx=self.tenant,
             invoice_id=invoice_id,
             payment_id=data["transaction_id"],
-            amount=from_minor(data["amount"], currency),
-            currency=currency,
+            # The cents count in the transaction's currency; payment_apply refuses an invoice in another one.
+            amount=partial(from_minor, data["amount"]),
             paid_on=data.get("paid_on"),
             allow_overpayment=True,  # DayZero lets a payment take an invoice's balance below zero
         )

@@ -5,6 +5,7 @@ counters changed under the locks, the invoice settled and the event written by t
 pending row for the outbox.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
@@ -30,21 +31,22 @@ def payment_apply(
     ctx: TenantContext,
     invoice_id: UUID | str,
     payment_id: UUID | str,
-    amount: Decimal,
-    currency: str | None = None,
+    amount: Decimal | Callable[[str], Decimal],
     paid_on: datetime | None = None,
     allow_overpayment: bool = False,
 ) -> InvoicePayment:
     """Applies `amount` of a payment to an invoice (an InvoicePayment). The amount is in the payment's
-    currency; naming a `currency` makes that a rule (a request that counted in another one is refused)."""
-    amount = amount_validate(amount)
+    currency: a client that counts it in another unit (minor units of whatever the payment's currency is)
+    passes how to read it instead, a function of the currency, called once the payment is locked."""
+    if not callable(amount):
+        amount = amount_validate(amount)
     with ledger_change(ctx) as change:
         payment, invoice = change.lock(
             Wanted(Payment, payment_id, "payment", "payment_id"),
             Wanted(Invoice, invoice_id, "invoice", "invoice_id", related="account"),
         )
-        if currency is not None and currency != payment.currency:
-            raise Invalid(f"the payment is in {payment.currency}", field="currency", code="currency_mismatch")
+        if callable(amount):
+            amount = amount_validate(amount(payment.currency))
         return apply_locked(
             change, payment, invoice, amount, paid_on=paid_on, allow_overpayment=allow_overpayment
         )
