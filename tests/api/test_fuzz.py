@@ -105,7 +105,7 @@ def _credentials(tenant, request: int) -> str:
 
 def _as_tenant(case, tenant, request: int) -> None:
     """The credential's own business and entity in place of well-formed ones (another one is a plain 403,
-    tests/api/*/test_isolation.py), and an Idempotency-Key of its own (a reused one is a plain 422,
+    tests/api/test_auth.py), and an Idempotency-Key of its own (a reused one is a plain 422,
     tests/api/test_http_edge.py): either would hide everything behind it.
 
     The explicit cases (the schema's examples, the coverage phase) are built at collection, before the

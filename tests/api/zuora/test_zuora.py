@@ -8,7 +8,6 @@ import simplejson
 
 from invoices import services as invoice_services
 from ledger.models import LedgerEvent
-from payments import services
 from payments.models import InvoicePayment, Payment
 from tests.factories import make_tenant
 from tests.golden import assert_golden
@@ -551,45 +550,3 @@ def test_a_multi_entity_token_must_name_its_entity(api, db):
 def test_an_entity_of_another_business_is_403(api, tenant, other_tenant):
     response = _get(api, tenant, "account/x", HTTP_ZUORA_ENTITY_IDS=other_tenant.entity_ids[0].hex)
     assert response.status_code == 403
-
-
-def test_another_tenants_objects_do_not_exist(api, tenant, other_tenant):
-    account = other_tenant.account()
-    invoice = other_tenant.invoice("100", account=account)
-    payment = other_tenant.payment("100", account=account)
-    application = services.payment_apply(
-        ctx=other_tenant.ctx(), invoice_id=invoice.id, payment_id=payment.id, amount=D("10")
-    )
-    refund = services.refund_create(ctx=other_tenant.ctx(), payment_id=payment.id, amount=D("1"))
-    for path in (
-        f"account/{account.id.hex}",
-        f"invoice/{invoice.id.hex}",
-        f"payment/{payment.id.hex}",
-        f"invoice-payment/{application.id.hex}",
-        f"refund/{refund.id.hex}",
-    ):
-        assert _get(api, tenant, path).status_code == 404, path
-    put = api.put(
-        f"/v1/object/invoice-payment/{application.id.hex}", {"Amount": 5}, format="json", **_h(tenant)
-    )
-    assert put.status_code == 404
-    mine = tenant.payment("100", account=tenant.account())
-    for body, field in (
-        ({"Amount": 5, "InvoiceId": invoice.id.hex, "PaymentId": mine.id.hex}, "InvoiceId"),
-        ({"Amount": 5, "InvoiceId": invoice.id.hex, "PaymentId": payment.id.hex}, "PaymentId"),
-    ):
-        code, message = _errors(_post(api, tenant, "invoice-payment", body))[0]
-        assert code == "INVALID_ID" and message.startswith(field)
-    refund_theirs = _post(
-        api, tenant, "refund", {"PaymentId": payment.id.hex, "Amount": 1, "Type": "External"}
-    )
-    assert _errors(refund_theirs)[0][0] == "INVALID_ID"
-    pay_theirs = _post(
-        api,
-        tenant,
-        "payment",
-        {"AccountId": account.id.hex, "Amount": 1, "EffectiveDate": "2026-01-01", "Type": "External"},
-    )
-    assert _errors(pay_theirs)[0][0] == "INVALID_ID"
-    application.refresh_from_db()
-    assert application.amount == D("10")
