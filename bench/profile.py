@@ -235,7 +235,7 @@ def main() -> None:
             print()
         return
     skip = set(args.skip.split(","))
-    if not PYSPY.exists():
+    if "pyspy" not in skip and not PYSPY.exists():
         raise SystemExit(
             f"py-spy is missing: {run.ROOT}/.venv/bin/pip install py-spy==0.4.3 pyinstrument==5.1.3"
         )
