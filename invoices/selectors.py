@@ -5,19 +5,13 @@ from uuid import UUID
 
 from django.db.models import Q, QuerySet
 
-from core.errors import NotFound
-from core.ids import parse_uuid
 from invoices.models import Invoice
 from tenants.context import TenantContext
-from tenants.selectors import one_or_none
+from tenants.selectors import one_by_key
 
 
 def invoice_get(*, ctx: TenantContext, invoice_id: UUID | str) -> Invoice:
-    pk = parse_uuid(invoice_id)
-    invoice = one_or_none(Invoice.objects.for_tenant(ctx).filter(pk=pk)) if pk else None
-    if invoice is None:
-        raise NotFound("invoice not found", field="invoice_id")
-    return invoice
+    return one_by_key(Invoice.objects.for_tenant(ctx), invoice_id, what="invoice", field="invoice_id")
 
 
 def invoice_list(*, ctx: TenantContext) -> QuerySet[Invoice]:

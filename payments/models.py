@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import F, Q
 
+from core.errors import Conflict
 from core.money import MONEY_FIELD, plain
 from invoices.models import Invoice
 from outbox.models import EmailDelivery
@@ -67,6 +68,13 @@ class Payment(TenantOwned):
     @property
     def unallocated_amount(self) -> Decimal:
         return self.amount - self.allocated_amount
+
+    def check_processed(self) -> None:
+        """Only a processed payment's money can be applied or refunded (a draft is not money yet)."""
+        if self.status != self.Status.PROCESSED:
+            raise Conflict(
+                f"the payment is {self.status}, not processed", field="payment_id", code="payment_state"
+            )
 
     ledger_name = "payment"
 

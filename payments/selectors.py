@@ -4,7 +4,7 @@ NotFound."""
 from collections.abc import Collection
 from uuid import UUID
 
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.errors import NotFound
@@ -13,33 +13,25 @@ from invoices.models import Invoice
 from invoices.selectors import past_due
 from payments.models import InvoicePayment, Payment, Refund
 from tenants.context import TenantContext
-from tenants.selectors import one_or_none
+from tenants.selectors import one_by_key, one_or_none
 
 
-def _get(queryset: QuerySet, pk: UUID | str, *, what: str, field: str) -> Model:
-    key = parse_uuid(pk)
-    row = one_or_none(queryset.filter(pk=key)) if key else None
-    if row is None:
-        raise NotFound(f"{what} not found", field=field)
-    return row
-
-
-def payment_get(*, ctx: TenantContext, payment_id: UUID | str) -> Payment:
-    return _get(Payment.objects.for_tenant(ctx), payment_id, what="payment", field="payment_id")
+def paymentone_by_key(*, ctx: TenantContext, payment_id: UUID | str) -> Payment:
+    return one_by_key(Payment.objects.for_tenant(ctx), payment_id, what="payment", field="payment_id")
 
 
 def payment_list(*, ctx: TenantContext) -> QuerySet[Payment]:
     return Payment.objects.for_tenant(ctx)
 
 
-def application_get(
+def applicationone_by_key(
     *, ctx: TenantContext, invoice_payment_id: UUID | str, invoice_id: UUID | str | None = None
 ) -> InvoicePayment:
     """One application; with `invoice_id`, only if it is on that invoice (a malformed id finds nothing)."""
     applications = InvoicePayment.objects.for_tenant(ctx).select_related("payment")
     if invoice_id is not None:
         applications = applications.filter(invoice_id=parse_uuid(invoice_id))
-    return _get(applications, invoice_payment_id, what="invoice payment", field="invoice_payment_id")
+    return one_by_key(applications, invoice_payment_id, what="invoice payment", field="invoice_payment_id")
 
 
 def application_list(*, ctx: TenantContext, invoice_id: UUID) -> QuerySet[InvoicePayment]:
@@ -47,8 +39,8 @@ def application_list(*, ctx: TenantContext, invoice_id: UUID) -> QuerySet[Invoic
     return InvoicePayment.objects.for_tenant(ctx).filter(invoice_id=invoice_id).select_related("payment")
 
 
-def refund_get(*, ctx: TenantContext, refund_id: UUID | str) -> Refund:
-    return _get(Refund.objects.for_tenant(ctx), refund_id, what="refund", field="refund_id")
+def refundone_by_key(*, ctx: TenantContext, refund_id: UUID | str) -> Refund:
+    return one_by_key(Refund.objects.for_tenant(ctx), refund_id, what="refund", field="refund_id")
 
 
 def _with_payments_and_links(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
@@ -56,7 +48,7 @@ def _with_payments_and_links(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
     return invoices.prefetch_related("applications__payment", "payment_links")
 
 
-def account_invoice_get(*, ctx: TenantContext, account_id: UUID, invoice_id: UUID | str) -> Invoice:
+def account_invoiceone_by_key(*, ctx: TenantContext, account_id: UUID, invoice_id: UUID | str) -> Invoice:
     """One invoice of the account with its payments and links; another account's invoice is as absent as
     a missing one."""
     pk = parse_uuid(invoice_id)

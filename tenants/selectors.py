@@ -16,12 +16,18 @@ def one_or_none[M: Model](queryset: QuerySet[M]) -> M | None:
     return found[0] if found else None
 
 
+def one_by_key[M: Model](queryset: QuerySet[M], key: object, *, what: str, field: str) -> M:
+    """The row of `queryset` whose primary key is `key` as a client sent it (any spelling parse_uuid reads),
+    or NotFound("`what` not found") on `field`: a malformed key finds nothing, never a 500."""
+    pk = parse_uuid(key)
+    row = one_or_none(queryset.filter(pk=pk)) if pk else None
+    if row is None:
+        raise NotFound(f"{what} not found", field=field)
+    return row
+
+
 def account_get(*, ctx: TenantContext, account_id: str | UUID) -> Account:
-    pk = parse_uuid(account_id)
-    account = one_or_none(Account.objects.for_tenant(ctx).filter(pk=pk)) if pk else None
-    if account is None:
-        raise NotFound("account not found", field="account_id")
-    return account
+    return one_by_key(Account.objects.for_tenant(ctx), account_id, what="account", field="account_id")
 
 
 def account_key(*, ctx: TenantContext, account_id: str | UUID) -> UUID:

@@ -74,10 +74,7 @@ def apply_locked(
             field="payment_id",
             code="entity_mismatch",
         )
-    if payment.status != Payment.Status.PROCESSED:
-        raise Conflict(
-            f"the payment is {payment.status}, not processed", field="payment_id", code="payment_state"
-        )
+    payment.check_processed()
     if not invoice.is_payable:
         raise Conflict(
             f"the invoice is {invoice.status}; only open invoices take payments",

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from django.utils import timezone
 
-from core.errors import Conflict, Invalid, NotFound
+from core.errors import Invalid, NotFound
 from core.ids import parse_uuid
 from core.money import ZERO, amount_validate
 from invoices.models import Invoice
@@ -62,10 +62,7 @@ def refund_create(
                 field="amount",
                 code="parts_mismatch",
             )
-        if payment.status != Payment.Status.PROCESSED:
-            raise Conflict(
-                f"the payment is {payment.status}, not processed", field="payment_id", code="payment_state"
-            )
+        payment.check_processed()
         invoices = {
             invoice_id: invoice_lock(change, invoice_id)
             for invoice_id in sorted({p.invoice_id for p in parts if p.invoice_id}, key=str)
