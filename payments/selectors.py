@@ -7,16 +7,15 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.errors import NotFound
 from core.ids import parse_uuid
 from invoices.models import Invoice
 from invoices.selectors import past_due
 from payments.models import InvoicePayment, Payment, Refund
 from tenants.context import TenantContext
-from tenants.selectors import one_by_key, one_or_none
+from tenants.selectors import one_by_key
 
 
-def paymentone_by_key(*, ctx: TenantContext, payment_id: UUID | str) -> Payment:
+def payment_get(*, ctx: TenantContext, payment_id: UUID | str) -> Payment:
     return one_by_key(Payment.objects.for_tenant(ctx), payment_id, what="payment", field="payment_id")
 
 
@@ -24,7 +23,7 @@ def payment_list(*, ctx: TenantContext) -> QuerySet[Payment]:
     return Payment.objects.for_tenant(ctx)
 
 
-def applicationone_by_key(
+def application_get(
     *, ctx: TenantContext, invoice_payment_id: UUID | str, invoice_id: UUID | str | None = None
 ) -> InvoicePayment:
     """One application; with `invoice_id`, only if it is on that invoice (a malformed id finds nothing)."""
@@ -39,7 +38,7 @@ def application_list(*, ctx: TenantContext, invoice_id: UUID) -> QuerySet[Invoic
     return InvoicePayment.objects.for_tenant(ctx).filter(invoice_id=invoice_id).select_related("payment")
 
 
-def refundone_by_key(*, ctx: TenantContext, refund_id: UUID | str) -> Refund:
+def refund_get(*, ctx: TenantContext, refund_id: UUID | str) -> Refund:
     return one_by_key(Refund.objects.for_tenant(ctx), refund_id, what="refund", field="refund_id")
 
 
@@ -48,15 +47,11 @@ def _with_payments_and_links(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
     return invoices.prefetch_related("applications__payment", "payment_links")
 
 
-def account_invoiceone_by_key(*, ctx: TenantContext, account_id: UUID, invoice_id: UUID | str) -> Invoice:
+def account_invoice_get(*, ctx: TenantContext, account_id: UUID, invoice_id: UUID | str) -> Invoice:
     """One invoice of the account with its payments and links; another account's invoice is as absent as
     a missing one."""
-    pk = parse_uuid(invoice_id)
-    invoices = Invoice.objects.for_tenant(ctx).filter(account_id=account_id, pk=pk)
-    invoice = one_or_none(_with_payments_and_links(invoices)) if pk else None
-    if invoice is None:
-        raise NotFound("invoice not found", field="invoice_id")
-    return invoice
+    invoices = _with_payments_and_links(Invoice.objects.for_tenant(ctx).filter(account_id=account_id))
+    return one_by_key(invoices, invoice_id, what="invoice", field="invoice_id")
 
 
 def account_invoice_list(
