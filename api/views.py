@@ -1,7 +1,6 @@
 """The base view every dialect inherits: authentication, scopes, the tenant and the objects its path is
 scoped to, rate limits and Idempotency-Key, all resolved once, before any handler runs."""
 
-from collections.abc import Callable
 from typing import ClassVar, final
 
 from django.db import connection, transaction
@@ -11,7 +10,7 @@ from rest_framework.views import APIView
 
 from api import idempotency, observability, throttling
 from api.errors import ErrorRenderer, MissingHeader, RequestRefused
-from core.errors import EntityRequired, Forbidden
+from core.errors import EntityRequired, Forbidden, NotFound
 from tenants.auth import BasicClientAuthentication, BearerTokenAuthentication
 from tenants.context import TenantContext
 from tenants.models import SCOPE_READ, SCOPE_WRITE
@@ -53,12 +52,12 @@ class TenantAPIView(APIView):
     business_header_required: ClassVar[bool] = False
     # Zuora: a token holding several entities must name one (ENTITY_HEADER) on every request.
     entity_header_required_when_several: ClassVar[bool] = False
-    # URL parameters naming an object the resource belongs to (Moov's account), each with the selector
-    # that finds it for the tenant: resolved before the handler runs, a NotFound when it is not the
-    # tenant's, and found by the handler in `self.parents` under the parameter's name.
-    path_parents: ClassVar[dict[str, Callable[..., object]]] = {}
+    # The URL parameter naming the entity (the merchant) the request acts for, as Moov's account does, and
+    # what the dialect calls it: the tenant is narrowed to it before the handler runs, and an entity the
+    # credential was not granted is not found, like one that does not exist.
+    path_entity: ClassVar[str | None] = None
+    path_entity_name: ClassVar[str] = "entity"
     tenant: TenantContext
-    parents: dict[str, object]
     _idempotency_claim = None
 
     def __init_subclass__(cls, **kwargs):
@@ -113,7 +112,11 @@ class TenantAPIView(APIView):
             self._idempotency_claim = idempotency.claim(
                 request=request, client=principal.client, business_id=self.tenant.business_id
             )
-        self.parents = {name: find(self.tenant, kwargs[name]) for name, find in self.path_parents.items()}
+        if self.path_entity is not None:
+            try:
+                self.tenant = self.tenant.narrowed(kwargs[self.path_entity])
+            except NotFound as exc:
+                raise NotFound(f"{self.path_entity_name} not found", field=self.path_entity) from exc
 
     def handle_exception(self, exc):
         if isinstance(exc, idempotency.Replay):

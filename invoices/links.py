@@ -88,10 +88,19 @@ def link_by_code(code: str) -> PaymentLink | None:
     )
 
 
+def link_state(link: PaymentLink) -> str:
+    """ "active", "canceled" (ended, or asked to end when its invoice was paid or voided) or "expired"."""
+    if link.status != PaymentLink.Status.ACTIVE or link.cancel_requested_at is not None:
+        return PaymentLink.Status.CANCELED
+    return "expired" if link.has_expired(timezone.now()) else PaymentLink.Status.ACTIVE
+
+
 def link_is_live(link: PaymentLink) -> bool:
-    """Whether the link can still take a payment: active, not asked to cancel, its invoice still payable."""
+    """Whether the link can still take a payment: active, not asked to cancel, not expired, its invoice still
+    payable (a partial payment leaves it payable for the rest)."""
     return (
         link.status == PaymentLink.Status.ACTIVE
         and link.cancel_requested_at is None
+        and not link.has_expired(timezone.now())
         and link.invoice.is_payable
     )

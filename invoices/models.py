@@ -26,7 +26,16 @@ class Invoice(TenantOwned):
     number = models.CharField(max_length=64)
     description = models.TextField(blank=True)
     currency = models.CharField(max_length=3)
+    # The total: the lines' sum (subtotal) plus tax and surcharge.
     amount = models.DecimalField(**MONEY_FIELD)
+    subtotal_amount = models.DecimalField(**MONEY_FIELD)
+    tax_amount = models.DecimalField(**MONEY_FIELD, default=Decimal(0))
+    surcharge_amount = models.DecimalField(**MONEY_FIELD, default=Decimal(0))
+    # Where this invoice's emails go instead of the account's address, when set.
+    customer_email = models.EmailField(blank=True)
+    # How the payer may pay on the invoice's link (methods, and their details): kept for the link, opaque
+    # to the ledger.
+    payment_options = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     invoice_date = models.DateField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
@@ -46,6 +55,15 @@ class Invoice(TenantOwned):
                 fields=["business", "entity", "number"], name="invoice_number_unique_per_entity"
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(
+                    amount=F("subtotal_amount") + F("tax_amount") + F("surcharge_amount"),
+                    subtotal_amount__gte=0,
+                    tax_amount__gte=0,
+                    surcharge_amount__gte=0,
+                ),
+                name="invoice_total_adds_up",
+            ),
             models.CheckConstraint(
                 condition=Q(
                     payment_amount__gte=0, refund_amount__gte=0, refund_amount__lte=F("payment_amount")
@@ -75,6 +93,11 @@ class Invoice(TenantOwned):
     def is_payable(self) -> bool:
         return self.status in self.PAYABLE
 
+    @property
+    def email(self) -> str:
+        """Where the invoice's emails (the invoice itself, its receipts) go."""
+        return self.customer_email or self.account.email
+
     # --- in ledger events and changes (ledger.change) ---
 
     ledger_name = "invoice"
@@ -102,8 +125,57 @@ class Invoice(TenantOwned):
             self.paid_at = None
 
 
+class InvoiceLine(TenantOwned):
+    """One line of an invoice: `quantity` x (unit price + each option's price modifier x its quantity)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines", db_index=False)
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=150)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(**MONEY_FIELD)
+    product_id = models.CharField(max_length=64, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["position"]
+        indexes = [models.Index(fields=["business", "invoice", "position"], name="invoice_line_invoice")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1, unit_price__gte=0), name="invoice_line_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.name}"
+
+
+class InvoiceLineOption(TenantOwned):
+    """A chosen option of a line (a size, an add-on) and what it adds to (or takes off) the line's price."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+    line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="options", db_index=False)
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=150)
+    quantity = models.PositiveIntegerField()
+    price_modifier = models.DecimalField(**MONEY_FIELD, default=Decimal(0))
+    group = models.CharField(max_length=100, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["position"]
+        indexes = [models.Index(fields=["business", "line", "position"], name="invoice_line_option_line")]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="invoice_line_option_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class PaymentLink(TenantOwned):
-    """The invoice's single-use pay link (`/pay/<code>`)."""
+    """The invoice's pay link (`/pay/<code>`): usable for what is still due until the invoice is paid in full
+    or voided, the link is disabled, or it expires."""
 
     class Status(models.TextChoices):
         ACTIVE = "active"
@@ -120,10 +192,15 @@ class PaymentLink(TenantOwned):
     canceled_at = models.DateTimeField(null=True, blank=True)
     # When the outbox relay queued its cancellation (outbox/relay.py).
     queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # How its page presents the invoice and what it asks of the payer (title, description, call to action,
+    # address, phone...): kept for the page, opaque to the ledger.
+    page = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta(TenantOwned.Meta):
+        ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["business", "invoice"],
@@ -152,6 +229,9 @@ class PaymentLink(TenantOwned):
 
     def __str__(self) -> str:
         return self.code
+
+    def has_expired(self, now) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
 
     ledger_name = "link"
 

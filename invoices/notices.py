@@ -14,7 +14,7 @@ from outbox.email import deliver, message_id
 
 def invoice_notice_new(*, invoice: Invoice, link: PaymentLink) -> InvoiceNotice:
     """The email of a send, pending (for the outbox) when the account has an address; the send writes it."""
-    email = invoice.account.email
+    email = invoice.email
     return InvoiceNotice(
         business_id=invoice.business_id,
         entity_id=invoice.entity_id,

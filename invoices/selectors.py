@@ -5,9 +5,11 @@ from uuid import UUID
 
 from django.db.models import Q, QuerySet
 
-from invoices.models import Invoice
+from core.errors import NotFound
+from invoices.links import LINK_CODE
+from invoices.models import Invoice, PaymentLink
 from tenants.context import TenantContext
-from tenants.selectors import one_by_key
+from tenants.selectors import one_by_key, one_or_none
 
 
 def invoice_get(*, ctx: TenantContext, invoice_id: UUID | str) -> Invoice:
@@ -25,3 +27,17 @@ def past_due(today: date) -> Q:
 
 def is_past_due(invoice: Invoice, today: date) -> bool:
     return invoice.due_date is not None and invoice.due_date < today
+
+
+def link_get(*, ctx: TenantContext, code: str) -> PaymentLink:
+    """One of the tenant's payment links, by its code."""
+    links = PaymentLink.objects.for_tenant(ctx).select_related("invoice")
+    link = one_or_none(links.filter(code=code)) if LINK_CODE.fullmatch(code) else None
+    if link is None:
+        raise NotFound("payment link not found", field="link_code")
+    return link
+
+
+def link_list(*, ctx: TenantContext) -> QuerySet[PaymentLink]:
+    """The tenant's payment links, oldest first, with their invoices."""
+    return PaymentLink.objects.for_tenant(ctx).select_related("invoice").order_by("created_at", "id")

@@ -5,8 +5,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from core.money import ZERO, plain
-from invoices.links import link_by_code, link_is_live
-from invoices.models import PaymentLink
+from invoices.links import link_by_code, link_is_live, link_state
 
 
 @require_safe
@@ -18,10 +17,6 @@ def payment_link_page(request, code):
     else:
         invoice = link.invoice
         live = link_is_live(link)
-        # An active link already asked to cancel (the invoice was paid or voided) is as good as canceled.
-        state = (
-            link.status if link.status != PaymentLink.Status.ACTIVE or live else PaymentLink.Status.CANCELED
-        )
         context = {
             "business": invoice.business.name,
             "invoice_number": invoice.number,
@@ -29,7 +24,7 @@ def payment_link_page(request, code):
             "currency": invoice.currency,
             "due_date": invoice.due_date.isoformat() if invoice.due_date else "",
             "live": live,
-            "link_status": PaymentLink.Status(state).label,
+            "link_status": link_state(link).capitalize(),
             "invoice_status": invoice.get_status_display().lower(),
         }
         response = render(request, "invoices/payment_link.html", context)

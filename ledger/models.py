@@ -14,8 +14,10 @@ class LedgerEvent(TenantOwned):
         UNAPPLIED = "unapplied"
         REFUNDED = "refunded"
         INVOICE_FINALIZED = "invoice_finalized"
+        INVOICE_UPDATED = "invoice_updated"
         INVOICE_SENT = "invoice_sent"
         INVOICE_VOIDED = "invoice_voided"
+        INVOICE_DELETED = "invoice_deleted"
         LINK_CANCEL_REQUESTED = "link_cancel_requested"
 
     id = models.BigAutoField(primary_key=True)

@@ -21,7 +21,7 @@ from tenants.context import TenantContext
 
 def receipt_new(invoice: Invoice, application: InvoicePayment) -> Receipt:
     """The receipt of an application: pending (for the outbox) when the account has an email address."""
-    email = invoice.account.email
+    email = invoice.email
     return Receipt(
         business_id=invoice.business_id,
         entity_id=invoice.entity_id,

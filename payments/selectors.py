@@ -2,6 +2,7 @@
 NotFound."""
 
 from collections.abc import Collection
+from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
 from django.db.models import QuerySet
@@ -42,31 +43,54 @@ def refund_get(*, ctx: TenantContext, refund_id: UUID | str) -> Refund:
     return one_by_key(Refund.objects.for_tenant(ctx), refund_id, what="refund", field="refund_id")
 
 
-def _with_payments_and_links(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
-    # An invoice shows its applications (with their payment) and its link: three queries for any page.
-    return invoices.prefetch_related("applications__payment", "payment_links")
+def _with_everything(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    # An invoice shows its customer, lines (with options), applications (with their payment) and link: five
+    # queries for a page of any length.
+    return invoices.select_related("account").prefetch_related(
+        "lines__options", "applications__payment", "payment_links"
+    )
 
 
-def account_invoice_get(*, ctx: TenantContext, account_id: UUID, invoice_id: UUID | str) -> Invoice:
-    """One invoice of the account with its payments and links; another account's invoice is as absent as
-    a missing one."""
-    invoices = _with_payments_and_links(Invoice.objects.for_tenant(ctx).filter(account_id=account_id))
+def invoice_in_full(*, ctx: TenantContext, invoice_id: UUID | str) -> Invoice:
+    """One invoice with its customer, lines, payments and links."""
+    invoices = _with_everything(Invoice.objects.for_tenant(ctx))
     return one_by_key(invoices, invoice_id, what="invoice", field="invoice_id")
 
 
-def account_invoice_list(
+def invoices_in_full(
     *,
     ctx: TenantContext,
-    account_id: UUID,
+    account_id: UUID | None = None,
     statuses: Collection[str] | None = None,
     overdue: bool | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    due_from: datetime | None = None,
+    due_to: datetime | None = None,
 ) -> QuerySet[Invoice]:
-    """The account's invoices with their payments and links, oldest first (so offset paging does not shift
-    as new ones arrive). `overdue` True keeps only invoices past their due date, False only the others."""
-    invoices = Invoice.objects.for_tenant(ctx).filter(account_id=account_id)
+    """The tenant's invoices with their customers, lines, payments and links, oldest first (so offset paging
+    does not shift as new ones arrive). `overdue` True keeps only invoices past their due date, False only
+    the others; a due date is in a range of date-times when its midnight (UTC) is."""
+    invoices = Invoice.objects.for_tenant(ctx)
+    if account_id is not None:
+        invoices = invoices.filter(account_id=account_id)
     if statuses is not None:
         invoices = invoices.filter(status__in=statuses)
     if overdue is not None:
         due = past_due(timezone.localdate())
         invoices = invoices.filter(due) if overdue else invoices.exclude(due)
-    return _with_payments_and_links(invoices).order_by("created_at", "id")
+    if created_from is not None:
+        invoices = invoices.filter(created_at__gte=created_from)
+    if created_to is not None:
+        invoices = invoices.filter(created_at__lte=created_to)
+    if due_from is not None:
+        invoices = invoices.filter(due_date__gte=_first_midnight_from(due_from))
+    if due_to is not None:
+        invoices = invoices.filter(due_date__lte=due_to.astimezone(UTC).date())
+    return _with_everything(invoices).order_by("created_at", "id")
+
+
+def _first_midnight_from(moment: datetime) -> date:
+    """The first day whose midnight (UTC) is at or after `moment`."""
+    moment = moment.astimezone(UTC)
+    return moment.date() + timedelta(days=1 if moment.time() != time() else 0)

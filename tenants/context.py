@@ -1,7 +1,8 @@
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from uuid import UUID
 
-from core.errors import EntityRequired
+from core.errors import EntityRequired, NotFound
+from core.ids import parse_uuid
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,3 +29,10 @@ class TenantContext:
                 code="entity_required",
             )
         return self.selected_entity_id
+
+    def narrowed(self, entity_id: UUID | str) -> "TenantContext":
+        """This context seeing only `entity_id`, one of its entities; NotFound for any other."""
+        entity = parse_uuid(entity_id)
+        if entity not in self.entity_ids:
+            raise NotFound("entity not found", field="entity_id")
+        return replace(self, entity_ids=(entity,), selected_entity_id=entity)

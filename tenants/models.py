@@ -55,6 +55,8 @@ class Entity(TenantOwned):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
     is_default = models.BooleanField(default=False)
+    # The number of the entity's last invoice numbered for it (INV-<n>).
+    invoice_counter = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantOwned.Meta):

@@ -1,4 +1,3 @@
-from functools import lru_cache
 from uuid import UUID
 
 from django.db.models import Model, QuerySet
@@ -28,28 +27,6 @@ def one_by_key[M: Model](queryset: QuerySet[M], key: object, *, what: str, field
 
 def account_get(*, ctx: TenantContext, account_id: str | UUID) -> Account:
     return one_by_key(Account.objects.for_tenant(ctx), account_id, what="account", field="account_id")
-
-
-def account_key(*, ctx: TenantContext, account_id: str | UUID) -> UUID:
-    """The key of one of the tenant's accounts, or NotFound: a path that names an account, checked without
-    reading the account. An account never moves to another business or entity, so each process remembers
-    where the accounts it saw live (a deleted account owns nothing: a process may still find it, never
-    anything of it)."""
-    pk = parse_uuid(account_id)
-    try:
-        business_id, entity_id = _account_place(pk) if pk else (None, None)
-    except Account.DoesNotExist:
-        business_id = entity_id = None
-    if business_id != ctx.business_id or entity_id not in ctx.entity_ids:
-        raise NotFound("account not found", field="account_id")
-    return pk
-
-
-@lru_cache(maxsize=65536)
-def _account_place(pk: UUID) -> tuple[UUID, UUID]:
-    """(business, entity) of an account, or DoesNotExist (which is not remembered)."""
-    accounts = Account.objects.across_tenants(reason="where an account lives, checked against the tenant")
-    return accounts.values_list("business_id", "entity_id").get(pk=pk)
 
 
 def account_list(*, ctx: TenantContext) -> QuerySet[Account]:

@@ -98,7 +98,6 @@ ACROSS_TENANTS = {
     ("outbox/email.py", "an outbox task sends the row it was queued for"),
     ("outbox/relay.py", "the outbox relays every tenant's pending side effects"),
     ("payments/services/reconcile.py", "reconcile recomputes every tenant's counters"),
-    ("tenants/selectors.py", "where an account lives, checked against the tenant"),
 }
 # Names that would read rows past the tenant managers.
 UNSCOPED = {"django_manager", "_default_manager", "_base_manager", "all_tenants", "unscoped"}

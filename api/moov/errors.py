@@ -1,10 +1,13 @@
-"""Moov's envelopes: `{"error": "..."}` for HTTP errors and, with status 422, the messages laid out in the
-request's own shape: `{"amount": {"valueDecimal": "must have at most 9 decimal places"}, "foreignID": "..."}`."""
+"""Moov's envelopes: `{"error": "..."}` (the SDK's GenericError) for HTTP errors and, with status 422, the
+messages laid out in the request's own shape, fitted to the operation's error model (error_shapes.py):
+`{"amount": {"valueDecimal": "must have at most 9 decimal places"}, "foreignID": "..."}`. A refusal whose
+field has no place in that model is a 400 GenericError."""
 
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from api import errors
+from api.moov.error_shapes import first, fit
 from core import errors as app
 
 # DRF's generic messages, worded like the rest of ours.
@@ -14,15 +17,42 @@ MESSAGES = {
     "null_characters_not_allowed": "must not contain NUL characters",
 }
 
+# Where the services' field names stand in Moov's requests: each dotted part of a service's field
+# ("lines.2.options.0.price_modifier") in Moov's words, positions kept.
+REQUEST_NAMES = {
+    "lines": ("lineItems", "items"),
+    "unit_price": ("basePrice", "valueDecimal"),
+    "price_modifier": ("priceModifier", "valueDecimal"),
+    "product_id": ("productID",),
+    "tax": ("amountDetails", "tax"),
+    "surcharge": ("amountDetails", "surcharge"),
+    "account_id": ("customerAccountID",),
+    "customer_email": ("customerEmail",),
+    "number": ("invoiceNumber",),
+    "invoice_date": ("invoiceDate",),
+    "due_date": ("dueDate",),
+    "foreign_id": ("foreignID",),
+    "paid_on": ("paymentDate",),
+    "amount": ("amount", "valueDecimal"),
+    "expires_at": ("expiresOn",),
+}
+
+
+def request_path(field: str, names: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    return tuple(part for name in field.split(".") for part in names.get(name, (name,)))
+
 
 def field_messages(detail):
-    """DRF's error detail (dicts of lists of ErrorDetail) as one message per field, nested like the request."""
+    """DRF's error detail (dicts of lists of ErrorDetail) as one message per field, nested like the request;
+    a list of objects by the positions that failed ({"0": {...}})."""
     if isinstance(detail, dict):
         # A nested object that is not an object at all reports under non_field_errors: say it of the field.
         if set(detail) == {api_settings.NON_FIELD_ERRORS_KEY}:
             return field_messages(detail[api_settings.NON_FIELD_ERRORS_KEY])
         return {key: field_messages(value) for key, value in detail.items()}
     if isinstance(detail, list):
+        if detail and all(isinstance(item, dict) for item in detail):
+            return {str(n): field_messages(item) for n, item in enumerate(detail) if item}
         return field_messages(detail[0])
     return MESSAGES.get(getattr(detail, "code", None), str(detail))
 
@@ -44,12 +74,25 @@ class MoovErrors(errors.ErrorRenderer):
         return field_messages(exc.detail)
 
     def handle(self, exc, context):
+        view = context.get("view")
+        shape = getattr(view, "error_shapes", {}).get(getattr(context.get("request"), "method", None))
         if isinstance(exc, app.Invalid):
-            # A service names its own field ("amount"); the view knows where that sits in its request.
-            path = getattr(context.get("view"), "error_fields", {}).get(exc.field)
-            if path:
-                return Response(nested(path, exc.message), status=422)
-        return super().handle(exc, context)
+            # A service names its own field ("lines.0.quantity"); the view's request has it under Moov's name.
+            names = {**REQUEST_NAMES, **getattr(view, "request_names", {})}
+            messages = nested(request_path(exc.field or "", names), exc.message) if exc.field else {}
+            return self._fitted(messages, shape, exc.message)
+        response = super().handle(exc, context)
+        in_fields = response is not None and response.status_code == 422 and isinstance(response.data, dict)
+        # A validation error (fields), not an edge refusal such as a reused Idempotency-Key ({"error": ...}).
+        if in_fields and set(response.data) != {"error"}:
+            return self._fitted(response.data, shape, first(response.data) if response.data else "invalid")
+        return response
+
+    def _fitted(self, messages: dict, shape, message: str) -> Response:
+        fitted = fit(messages, shape()) if shape is not None else messages
+        if fitted:
+            return Response(fitted, status=422)
+        return Response({"error": first(messages) if messages else message}, status=400)
 
 
 RENDERER = errors.register(MoovErrors())

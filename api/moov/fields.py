@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.errors import Invalid
+from core.ids import parse_uuid
 from core.money import amount_validate, currency_validate, parse_decimal
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -54,16 +55,25 @@ class Currency(serializers.Field):
         return _money_rule(currency_validate, data)
 
 
-@extend_schema_field({"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$"})
+@extend_schema_field({"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"})
 class DecimalString(serializers.Field):
-    """Moov's valueDecimal: a plain decimal string ("12.987654321"), positive, at most 9 decimal places."""
+    """Moov's valueDecimal: a plain decimal string ("12.987654321"), at most 9 decimal places; positive,
+    or with `zero` also 0, or with `signed` also below 0."""
 
     default_error_messages = {"invalid": 'must be a decimal string such as "12.34"'}
+
+    def __init__(self, *, zero: bool = False, signed: bool = False, **kwargs):
+        self.zero, self.signed = zero or signed, signed
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         value = parse_decimal(data)
         if value is None:
             self.fail("invalid")
+        if value == 0 and self.zero:
+            return value
+        if value < 0 and self.signed:
+            return -_money_rule(amount_validate, -value)
         return _money_rule(amount_validate, value)
 
 
@@ -100,3 +110,16 @@ class Timestamp(serializers.Field):
             except (ValueError, OverflowError):
                 pass
         self.fail("invalid")
+
+
+@extend_schema_field({"type": "string", "format": "uuid"})
+class Key(serializers.Field):
+    """The id of a Moov resource: a UUID."""
+
+    default_error_messages = {"invalid": "must be a UUID"}
+
+    def to_internal_value(self, data):
+        key = parse_uuid(data) if isinstance(data, str) and len(data) == 36 else None
+        if key is None:
+            self.fail("invalid")
+        return key

@@ -6,9 +6,9 @@ from operator import attrgetter
 
 from django.utils import timezone
 
-from core.money import ZERO, plain
-from invoices.links import link_url
-from invoices.models import Invoice
+from core.money import ZERO, plain, to_minor
+from invoices.links import link_state, link_url
+from invoices.models import Invoice, InvoiceLine, PaymentLink
 from invoices.selectors import is_past_due
 from payments.models import InvoicePayment
 
@@ -64,27 +64,69 @@ def invoice_status(row: Invoice, today: date) -> str:
     return STATUSES[row.status]
 
 
+def _line(row: InvoiceLine, currency: str) -> dict:
+    item = {"name": row.name, "basePrice": money(row.unit_price, currency), "quantity": row.quantity}
+    if row.product_id:
+        item["productID"] = row.product_id
+    options = [
+        {
+            "name": option.name,
+            "quantity": option.quantity,
+            **({"priceModifier": money(option.price_modifier, currency)} if option.price_modifier else {}),
+            **({"group": option.group} if option.group else {}),
+        }
+        for option in row.options.all()
+    ]
+    if options:
+        item["options"] = options
+    return item
+
+
+def payment_options(options: dict) -> dict:
+    """The invoice's payment options (invoices keep them in the ledger's words) in Moov's."""
+    return _without_empty(
+        {
+            "allowedMethods": options.get("allowed_methods"),
+            "cardDetails": options.get("card"),
+            "achDetails": options.get("ach"),
+        }
+    )
+
+
 def invoice(row: Invoice) -> dict:
+    """The SDK's Invoice (prefetch the invoice's account, lines with their options, applications with their
+    payments, and links)."""
     links = row.payment_links.all()
     link = max(links, key=attrgetter("created_at")) if links else None
+    currency = row.currency
+    details = {
+        name: money(value, currency)
+        for name, value in (("tax", row.tax_amount), ("surcharge", row.surcharge_amount))
+        if value
+    }
     return {
         "invoiceID": str(row.id),
         "invoiceNumber": row.number,
         "description": row.description,
         "customerAccountID": str(row.account_id),
+        "customerDisplayName": row.account.name,
+        "customerEmail": row.email,
+        "partnerAccountID": str(row.business_id),
         "status": invoice_status(row, timezone.localdate()),
-        "totalAmount": money(row.amount, row.currency),
-        "paidAmount": money(row.payment_amount, row.currency),
-        # What is still due: nothing once paid (a remainder the currency cannot express settles it, see
-        # core.money), and never less than nothing when overpaid through another dialect.
-        "pendingAmount": money(
-            ZERO if row.status == Invoice.Status.PAID else max(row.balance, ZERO), row.currency
-        ),
-        "refundedAmount": money(row.refund_amount, row.currency),
+        "lineItems": {"items": [_line(line, currency) for line in row.lines.all()]},
+        "subtotalAmount": money(row.subtotal_amount, currency),
+        "totalAmount": money(row.amount, currency),
+        # Payments here settle when they are recorded: none is ever in flight, none is disputed.
+        "pendingAmount": money(ZERO, currency),
+        "paidAmount": money(row.payment_amount, currency),
+        "refundedAmount": money(row.refund_amount, currency),
+        "disputedAmount": money(ZERO, currency),
         "invoicePayments": [invoice_payment(application) for application in row.applications.all()],
         "createdOn": timestamp(row.created_at),
         **_without_empty(
             {
+                "amountDetails": details or None,
+                "payment": payment_options(row.payment_options) or None,
                 "paymentLinkCode": link.code if link else None,
                 "paymentLinkURL": link_url(link) if link else None,
                 "invoiceDate": day(row.invoice_date) if row.invoice_date else None,
@@ -92,6 +134,55 @@ def invoice(row: Invoice) -> dict:
                 "sentOn": timestamp(row.sent_at) if row.sent_at else None,
                 "paidOn": timestamp(row.paid_at) if row.paid_at else None,
                 "canceledOn": timestamp(row.voided_at) if row.voided_at else None,
+            }
+        ),
+    }
+
+
+# A link's state in Moov's words (invoices.links.link_state).
+LINK_STATUSES = {"active": "active", "canceled": "disabled", "expired": "expired"}
+
+
+def payment_link(row: PaymentLink) -> dict:
+    """The SDK's PaymentLink, for the link an invoice made (select_related the invoice)."""
+    invoice = row.invoice
+    page = row.page
+    due = max(invoice.balance, ZERO) if invoice.is_payable else ZERO
+    return {
+        "code": row.code,
+        "paymentLinkType": "invoice-payment",
+        "mode": "production",
+        "status": LINK_STATUSES[link_state(row)],
+        "partnerAccountID": str(row.business_id),
+        "merchantAccountID": str(row.entity_id),
+        "ownerAccountID": str(row.entity_id),
+        # Money reaches the merchant outside this platform: there is no Moov payment method to name.
+        "merchantPaymentMethodID": "",
+        "link": link_url(row),
+        "uses": 0,
+        "amount": {"currency": invoice.currency, "value": to_minor(due, invoice.currency)},
+        "display": {
+            "title": page.get("title") or f"Invoice {invoice.number}",
+            "description": page.get("description", invoice.description),
+            "callToAction": page.get("call_to_action", "pay"),
+        },
+        "customer": _without_empty(
+            {
+                "requireAddress": page.get("require_address"),
+                "requirePhone": page.get("require_phone"),
+                "tippingEnabled": page.get("tipping"),
+                "metadata": page.get("metadata"),
+            }
+        ),
+        "payment": {"allowedMethods": invoice.payment_options.get("allowed_methods", [])},
+        "createdOn": timestamp(row.created_at),
+        "updatedOn": timestamp(row.updated_at),
+        **_without_empty(
+            {
+                "expiresOn": timestamp(row.expires_at) if row.expires_at else None,
+                "disabledOn": timestamp(row.canceled_at or row.cancel_requested_at)
+                if row.canceled_at or row.cancel_requested_at
+                else None,
             }
         ),
     }

@@ -9,13 +9,14 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from rest_framework import serializers
 
 from api.moov.presenters import STATUSES
+from api.moov.serializers import PAYMENT_METHODS
 from api.moov.versioning import DEFAULT_VERSION, VERSION
 from api.openapi import HEADER, DialectSchema
 
 
 class AmountDecimal(serializers.Serializer):
     currency = serializers.RegexField("^[A-Z]{3}$", help_text="A 3-letter ISO 4217 currency code.")
-    valueDecimal = serializers.RegexField(r"^[0-9]+(\.[0-9]+)?$", help_text="Up to 9 decimal places.")
+    valueDecimal = serializers.RegexField(r"^-?[0-9]+(\.[0-9]+)?$", help_text="Up to 9 decimal places.")
 
 
 class External(serializers.Serializer):
@@ -39,18 +40,58 @@ class InvoicePayment(serializers.Serializer):
     transfer = Transfer(required=False)
 
 
+class LineItemOption(serializers.Serializer):
+    name = serializers.CharField()
+    quantity = serializers.IntegerField(min_value=1)
+    priceModifier = AmountDecimal(required=False)
+    group = serializers.CharField(required=False)
+
+
+class LineItem(serializers.Serializer):
+    name = serializers.CharField()
+    basePrice = AmountDecimal()
+    quantity = serializers.IntegerField(min_value=1)
+    productID = serializers.CharField(required=False)
+    options = LineItemOption(many=True, required=False)
+
+
+class LineItems(serializers.Serializer):
+    items = LineItem(many=True)
+
+
+class AmountDetails(serializers.Serializer):
+    tax = AmountDecimal(required=False)
+    surcharge = AmountDecimal(required=False)
+
+
+class PaymentOptions(serializers.Serializer):
+    allowedMethods = serializers.ListField(
+        child=serializers.ChoiceField(choices=PAYMENT_METHODS), required=False
+    )
+    cardDetails = serializers.DictField(required=False)
+    achDetails = serializers.DictField(required=False)
+
+
 class Invoice(serializers.Serializer):
     invoiceID = serializers.UUIDField()
     invoiceNumber = serializers.CharField()
     description = serializers.CharField(allow_blank=True)
     customerAccountID = serializers.UUIDField()
-    status = serializers.ChoiceField(choices=sorted({*STATUSES.values(), "overdue"}))
-    totalAmount = AmountDecimal()
+    customerDisplayName = serializers.CharField()
+    customerEmail = serializers.CharField(allow_blank=True)
+    partnerAccountID = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=sorted({*STATUSES.values(), "overdue", "payment-pending"}))
+    lineItems = LineItems()
+    subtotalAmount = AmountDecimal()
+    totalAmount = AmountDecimal(help_text="The subtotal plus tax and surcharge.")
+    pendingAmount = AmountDecimal(help_text="Payments still in flight: none here, every payment settles.")
     paidAmount = AmountDecimal()
-    pendingAmount = AmountDecimal()
     refundedAmount = AmountDecimal()
+    disputedAmount = AmountDecimal()
     invoicePayments = InvoicePayment(many=True)
     createdOn = serializers.DateTimeField()
+    amountDetails = AmountDetails(required=False)
+    payment = PaymentOptions(required=False)
     paymentLinkCode = serializers.CharField(required=False)
     paymentLinkURL = serializers.URLField(required=False)
     invoiceDate = serializers.DateTimeField(required=False)
@@ -58,6 +99,51 @@ class Invoice(serializers.Serializer):
     sentOn = serializers.DateTimeField(required=False)
     paidOn = serializers.DateTimeField(required=False)
     canceledOn = serializers.DateTimeField(required=False)
+
+
+class Amount(serializers.Serializer):
+    currency = serializers.RegexField("^[A-Z]{3}$")
+    value = serializers.IntegerField(help_text="Minor units: what is still due on the invoice.")
+
+
+class Display(serializers.Serializer):
+    title = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    callToAction = serializers.ChoiceField(choices=["pay", "book", "subscribe", "donate", "confirm", "auto"])
+
+
+class CustomerOptions(serializers.Serializer):
+    requireAddress = serializers.BooleanField(required=False)
+    requirePhone = serializers.BooleanField(required=False)
+    tippingEnabled = serializers.BooleanField(required=False)
+    metadata = serializers.DictField(child=serializers.CharField(), required=False)
+
+
+class LinkPayment(serializers.Serializer):
+    allowedMethods = serializers.ListField(child=serializers.ChoiceField(choices=PAYMENT_METHODS))
+
+
+class PaymentLink(serializers.Serializer):
+    """An invoice's payment link, as Moov's SDK reads a link."""
+
+    code = serializers.CharField()
+    paymentLinkType = serializers.ChoiceField(choices=["invoice-payment"])
+    mode = serializers.ChoiceField(choices=["production"])
+    status = serializers.ChoiceField(choices=["active", "disabled", "expired"])
+    partnerAccountID = serializers.UUIDField()
+    merchantAccountID = serializers.UUIDField()
+    ownerAccountID = serializers.UUIDField()
+    merchantPaymentMethodID = serializers.CharField(allow_blank=True)
+    link = serializers.URLField()
+    uses = serializers.IntegerField()
+    amount = Amount()
+    display = Display()
+    customer = CustomerOptions()
+    payment = LinkPayment()
+    createdOn = serializers.DateTimeField()
+    updatedOn = serializers.DateTimeField()
+    expiresOn = serializers.DateTimeField(required=False)
+    disabledOn = serializers.DateTimeField(required=False)
 
 
 class Error(serializers.Serializer):
@@ -71,15 +157,31 @@ FIELD_ERRORS = {
     "additionalProperties": {"anyOf": [{"type": "string"}, {"type": "object"}]},
 }
 
-# Request examples (seed 004); they are also where the fuzzer starts from.
+# Request examples (seed 004, the SDK's models); they are also where the fuzzer starts from.
 INVOICE_EXAMPLE = OpenApiExample(
     "Invoice",
     {
-        "totalAmount": {"currency": "USD", "valueDecimal": "1250.50"},
+        "customerAccountID": "e02333e4-a835-46d1-8d02-9af7a405e65f",
+        "lineItems": {
+            "items": [
+                {
+                    "name": "Consulting, January",
+                    "basePrice": {"currency": "USD", "valueDecimal": "125.05"},
+                    "quantity": 10,
+                    "options": [
+                        {
+                            "name": "Rush",
+                            "quantity": 1,
+                            "priceModifier": {"currency": "USD", "valueDecimal": "5"},
+                        }
+                    ],
+                }
+            ]
+        },
+        "amountDetails": {"tax": {"currency": "USD", "valueDecimal": "12.50"}},
         "description": "Consulting, January",
-        "invoiceNumber": "INV-1001",
-        "invoiceDate": "2026-01-20",
-        "dueDate": "2026-02-19",
+        "invoiceDate": "2026-01-20T00:00:00Z",
+        "dueDate": "2026-02-19T00:00:00Z",
     },
     request_only=True,
 )

@@ -20,3 +20,9 @@ class MoovVersioning(BaseVersioning):
         if not VERSION.fullmatch(version):
             raise ParseError("X-Moov-Version must have the form vYYYY.QQ.BB, e.g. v2024.01.00")
         return version
+
+
+def version_of(request) -> str:
+    """The version to answer in: the request's when well formed, else the default."""
+    version = request.headers.get("X-Moov-Version")
+    return version if version is not None and VERSION.fullmatch(version) else DEFAULT_VERSION

@@ -98,8 +98,8 @@ def apply_locked(
     )
     change.record(LedgerEvent.Kind.APPLIED, payment, invoice, application)
     change.add(receipt_new(invoice, application))
-    # Money recorded as paying this invoice ends its link (seed 004), as does paying it in full.
-    if payment.for_invoice_id == invoice.pk or invoice.status == Invoice.Status.PAID:
+    # Paid in full, the invoice's link ends; paid in part, it stays for what is still due.
+    if invoice.status == Invoice.Status.PAID:
         link_cancel_request(change, invoice)
     transaction.on_commit(PAYMENTS_APPLIED.inc)
     return application

@@ -59,7 +59,7 @@ def payment_record_for_invoice(
     description: str = "",
 ) -> InvoicePayment:
     """An invoice paid outside the platform: the money is recorded as paying it and all of it applied to it,
-    in one change, which ends the invoice's payment link (the receipt still goes out).
+    in one change (its receipt goes out; its link ends if it is now paid in full).
 
     With `account_id`, an invoice of another account is as absent as a missing one.
     """

@@ -33,8 +33,9 @@ def routes():
     for tag, (prefix, urls) in DIALECTS.items():
         for pattern in urls.urlpatterns:
             path = prefix + re.sub(r"<str:(\w+)>", r"{\1}", str(pattern.pattern))
+            view = getattr(pattern.callback, "view_class", None)  # the catch-all 404 is a plain function
             for method in ("get", "post", "put", "patch", "delete"):
-                if hasattr(pattern.callback.view_class, method):
+                if view is not None and hasattr(view, method):
                     yield tag, path, method
 
 

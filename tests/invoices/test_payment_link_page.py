@@ -1,3 +1,4 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -53,7 +54,7 @@ def test_a_canceled_link_is_no_longer_active_and_gives_the_invoice_status(
     assert "<td>Canceled</td>" in page and "INV-P" in page
 
 
-def test_a_link_canceled_by_an_external_payment_shows_the_invoice_partly_paid(
+def test_after_a_partial_external_payment_the_link_asks_for_the_rest(
     tenant, sent, django_capture_on_commit_callbacks
 ):
     invoice, link = sent
@@ -62,9 +63,16 @@ def test_a_link_canceled_by_an_external_payment_shows_the_invoice_partly_paid(
             ctx=tenant.ctx(), invoice_id=invoice.id, amount=D("20"), currency="USD"
         )
     _, page = _page(link)
-    assert "<td>Canceled</td>" in page
-    assert "no longer active. The invoice is partially paid." in page
-    assert "<td>130.00 USD</td>" in page
+    assert "This payment link is active: 130.00 USD is due on this invoice." in page
+
+
+def test_an_expired_link_is_no_longer_active(tenant, sent):
+    _, link = sent
+    PaymentLink.objects.across_tenants(reason="test").filter(pk=link.pk).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    _, page = _page(link)
+    assert "<td>Expired</td>" in page and "no longer active. The invoice is open." in page
 
 
 def test_a_link_whose_cancellation_is_still_queued_is_already_shown_canceled(tenant, sent):

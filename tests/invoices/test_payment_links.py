@@ -19,11 +19,21 @@ def _sent_invoice(tenant, amount="100"):
     return invoice, link
 
 
-def test_an_external_payment_cancels_the_link(tenant, django_capture_on_commit_callbacks):
+def test_a_partial_external_payment_leaves_the_link_for_the_rest_and_the_last_one_ends_it(
+    tenant, django_capture_on_commit_callbacks
+):
+    """Paid outside the platform in part, the invoice is still payable through its link; paid in full, the
+    link ends (a receipt goes out either way)."""
     invoice, link = _sent_invoice(tenant)
     with django_capture_on_commit_callbacks(execute=True):
         services.payment_record_for_invoice(
             ctx=tenant.ctx(), invoice_id=invoice.id, amount=D("40"), currency="USD"
+        )
+    link.refresh_from_db()
+    assert (link.status, link.cancel_requested_at) == ("active", None)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_record_for_invoice(
+            ctx=tenant.ctx(), invoice_id=invoice.id, amount=invoice.amount - D("40"), currency="USD"
         )
     link.refresh_from_db()
     assert link.status == "canceled" and link.canceled_at is not None

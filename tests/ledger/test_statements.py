@@ -151,13 +151,13 @@ def test_write_fills_defaults_as_save_would(tenant):
 def test_write_deletes_in_the_same_statement_and_refuses_a_row_already_gone(
     tenant, django_assert_num_queries
 ):
-    first, second = tenant.invoice("10"), tenant.invoice("20")
+    first, second = tenant.payment("10"), tenant.payment("20")
     with django_assert_num_queries(1):
         statements.write(deletes=[first])
-    assert not Invoice.objects.for_tenant(tenant.ctx()).filter(pk=first.pk).exists()
+    assert not Payment.objects.for_tenant(tenant.ctx()).filter(pk=first.pk).exists()
     with pytest.raises(DatabaseError, match="was not written"), transaction.atomic():
         statements.write(deletes=[second, first])
-    assert Invoice.objects.for_tenant(tenant.ctx()).filter(pk=second.pk).exists()
+    assert Payment.objects.for_tenant(tenant.ctx()).filter(pk=second.pk).exists()
 
 
 def test_write_runs_every_part_in_one_statement(tenant, django_assert_num_queries):
@@ -191,15 +191,15 @@ def test_write_runs_every_part_in_one_statement(tenant, django_assert_num_querie
 
 def test_write_refuses_a_missing_row_and_a_broken_check_as_a_whole(tenant):
     invoice = tenant.invoice("100")
-    gone = tenant.invoice("100")
-    Invoice.objects.across_tenants(reason="test").filter(pk=gone.pk).delete()
+    gone = tenant.payment("100")
+    Payment.objects.across_tenants(reason="test").filter(pk=gone.pk).delete()
     event = LedgerEvent(
         business_id=tenant.business_id, entity_id=invoice.entity_id, kind="applied", actor="test"
     )
     invoice.payment_amount = Decimal("1")
     with pytest.raises(DatabaseError, match="was not written"), transaction.atomic():
         statements.write(
-            updates=[(invoice, ("payment_amount",)), (gone, ("payment_amount",))], inserts=[event]
+            updates=[(invoice, ("payment_amount",)), (gone, ("allocated_amount",))], inserts=[event]
         )
     invoice.payment_amount = Decimal("-1")  # CHECK: counters are never negative
     with pytest.raises(IntegrityError), transaction.atomic():
