@@ -16,9 +16,16 @@ def client_for(tenant, **headers) -> APIClient:
     return client
 
 
-def invoices_path(account, invoice_id=None, suffix="") -> str:
-    path = f"/accounts/{account.id if hasattr(account, 'id') else account}/invoices"
+def invoices_path(merchant, invoice_id=None, suffix="") -> str:
+    """The path of the merchant's invoices: `merchant` is an entity id, or a customer account (its entity)."""
+    path = f"/accounts/{getattr(merchant, 'entity_id', merchant)}/invoices"
     return f"{path}/{invoice_id}{suffix}" if invoice_id else path
+
+
+def invoice_body(account, total="100.00", currency="USD", **fields) -> dict:
+    """A create_invoice body for `account`: one line of `total`, and `fields` in Moov's words."""
+    line = {"name": "Services", "basePrice": {"currency": currency, "valueDecimal": total}, "quantity": 1}
+    return {"customerAccountID": str(account.id), "lineItems": {"items": [line]}, **fields}
 
 
 def golden(name: str, body, names: dict | None = None, codes=()) -> None:

@@ -8,15 +8,16 @@ from django.utils import timezone
 from invoices import services as invoice_services
 from invoices.models import Invoice, InvoiceNotice, PaymentLink
 from payments import services
-from tests.api.moov.helpers import golden, invoices_path
+from tests.api.moov.helpers import golden, invoice_body, invoices_path
 
 pytestmark = pytest.mark.django_db
 D = Decimal
 
 
 def _create(moov, account, value="100.00", **fields):
-    body = {"totalAmount": {"currency": account.currency, "valueDecimal": value}, **fields}
-    return moov.post(invoices_path(account), body, format="json")
+    return moov.post(
+        invoices_path(account), invoice_body(account, value, account.currency, **fields), format="json"
+    )
 
 
 def _patch(moov, account, invoice_id, body):
@@ -39,10 +40,14 @@ def test_create_returns_a_draft(moov, tenant, account):
     )
     assert response.status_code == 201, response.content
     body = response.json()
-    golden("invoice_create", body, {account.id: "account", body["invoiceID"]: "invoice"})
+    names = {account.id: "account", account.entity_id: "merchant", tenant.business_id: "business"}
+    golden("invoice_create", body, {**names, body["invoiceID"]: "invoice"})
     assert body["status"] == "draft"
-    assert body["totalAmount"] == {"currency": "USD", "valueDecimal": "1250.50"}
-    assert body["pendingAmount"] == {"currency": "USD", "valueDecimal": "1250.50"}
+    assert body["totalAmount"] == body["subtotalAmount"] == {"currency": "USD", "valueDecimal": "1250.50"}
+    # Nothing is in flight or disputed: payments here settle when they are recorded.
+    assert body["pendingAmount"] == body["disputedAmount"] == {"currency": "USD", "valueDecimal": "0.00"}
+    assert (body["customerAccountID"], body["customerDisplayName"]) == (str(account.id), "Acme Ltd")
+    assert (body["customerEmail"], body["partnerAccountID"]) == ("ap@acme.test", str(tenant.business_id))
     assert (body["invoiceDate"], body["dueDate"]) == ("2026-01-16T00:00:00Z", "2026-02-16T00:00:00Z")
     assert "paymentLinkCode" not in body and "sentOn" not in body
     invoice = _invoices(tenant).get(pk=body["invoiceID"])
@@ -52,7 +57,7 @@ def test_create_returns_a_draft(moov, tenant, account):
 def test_create_defaults_and_nine_decimal_places(moov, account):
     body = _create(moov, account, "12.987654321").json()
     assert body["totalAmount"]["valueDecimal"] == "12.987654321"
-    assert body["invoiceNumber"].startswith("INV-")
+    assert body["invoiceNumber"] == "INV-1"  # the merchant's first
     assert body["description"] == ""
     assert body["invoiceDate"] == f"{timezone.localdate().isoformat()}T00:00:00Z"
     assert "dueDate" not in body
@@ -63,40 +68,61 @@ def test_a_date_time_keeps_the_date_as_written(moov, account):
     assert body["dueDate"] == "2026-03-31T00:00:00Z"
 
 
+def _at_line(error: dict) -> dict:
+    """An error of the first line's base price, where CreateInvoiceError has it."""
+    return {"lineItems": {"items": {"0": {"basePrice": error}}}}
+
+
+@pytest.mark.parametrize(
+    ("price", "errors"),
+    [
+        # A message meant for the whole amount stands on its first field: the SDK's model has no other.
+        (None, _at_line({"currency": "must not be null"})),
+        ("100.00", _at_line({"currency": "must be an object with currency and valueDecimal"})),
+        ({"valueDecimal": "1.00"}, _at_line({"currency": "is required"})),
+        (
+            {"currency": "usd", "valueDecimal": "1.00"},
+            _at_line({"currency": "must be a 3-letter ISO 4217 currency code"}),
+        ),
+        (
+            {"currency": "XTS", "valueDecimal": "1.00"},
+            _at_line({"currency": "XTS is not a supported ISO 4217 currency"}),
+        ),
+        (
+            {"currency": "USD", "valueDecimal": 12.5},
+            _at_line({"valueDecimal": 'must be a decimal string such as "12.34"'}),
+        ),
+        (
+            {"currency": "USD", "valueDecimal": "1e3"},
+            _at_line({"valueDecimal": 'must be a decimal string such as "12.34"'}),
+        ),
+        (
+            {"currency": "USD", "valueDecimal": "-5.00"},
+            _at_line({"valueDecimal": "must be greater than zero"}),
+        ),
+        (
+            {"currency": "USD", "valueDecimal": "1.1234567891"},
+            _at_line({"valueDecimal": "must have at most 9 decimal places"}),
+        ),
+        (
+            {"currency": "USD", "valueDecimal": "1" * 20},
+            _at_line({"valueDecimal": "must be less than 1000000000000000"}),
+        ),
+        ({"currency": "EUR", "valueDecimal": "1.00"}, _at_line({"currency": "the account bills in USD"})),
+    ],
+)
+def test_create_refuses_a_bad_price_and_creates_nothing(moov, tenant, account, price, errors):
+    body = invoice_body(account)
+    body["lineItems"]["items"][0]["basePrice"] = price
+    response = moov.post(invoices_path(account), body, format="json")
+    assert response.status_code == 422, response.content
+    assert response.json() == errors
+    assert not _invoices(tenant).exists()
+
+
 @pytest.mark.parametrize(
     ("fields", "errors"),
     [
-        ({"totalAmount": None}, {"totalAmount": "must not be null"}),
-        ({"totalAmount": "100.00"}, {"totalAmount": "must be an object with currency and valueDecimal"}),
-        ({"totalAmount": {"valueDecimal": "1.00"}}, {"totalAmount": {"currency": "is required"}}),
-        (
-            {"totalAmount": {"currency": "usd", "valueDecimal": "1.00"}},
-            {"totalAmount": {"currency": "must be a 3-letter ISO 4217 currency code"}},
-        ),
-        (
-            {"totalAmount": {"currency": "XTS", "valueDecimal": "1.00"}},
-            {"totalAmount": {"currency": "XTS is not a supported ISO 4217 currency"}},
-        ),
-        (
-            {"totalAmount": {"currency": "USD", "valueDecimal": 12.5}},
-            {"totalAmount": {"valueDecimal": 'must be a decimal string such as "12.34"'}},
-        ),
-        (
-            {"totalAmount": {"currency": "USD", "valueDecimal": "1e3"}},
-            {"totalAmount": {"valueDecimal": 'must be a decimal string such as "12.34"'}},
-        ),
-        (
-            {"totalAmount": {"currency": "USD", "valueDecimal": "-5.00"}},
-            {"totalAmount": {"valueDecimal": "must be greater than zero"}},
-        ),
-        (
-            {"totalAmount": {"currency": "USD", "valueDecimal": "1.1234567891"}},
-            {"totalAmount": {"valueDecimal": "must have at most 9 decimal places"}},
-        ),
-        (
-            {"totalAmount": {"currency": "USD", "valueDecimal": "1" * 20}},
-            {"totalAmount": {"valueDecimal": "must be less than 1000000000000000"}},
-        ),
         ({"invoiceNumber": "N" * 65}, {"invoiceNumber": "must be at most 64 characters"}),
         ({"invoiceNumber": 1001}, {"invoiceNumber": "must be a string"}),
         ({"invoiceNumber": "  "}, {"invoiceNumber": "must not be blank"}),
@@ -109,23 +135,50 @@ def test_a_date_time_keeps_the_date_as_written(moov, account):
             {"invoiceDate": "2026-03-01", "dueDate": "2026-02-01"},
             {"dueDate": "the due date is before the invoice date"},
         ),
+        ({"customerAccountID": "acme"}, {"customerAccountID": "must be a UUID"}),
+        ({"customerEmail": "not-an-email"}, {"customerEmail": "Enter a valid email address."}),
         (
-            {"totalAmount": {"currency": "EUR", "valueDecimal": "1.00"}},
-            {"totalAmount": {"currency": "the account bills in USD"}},
+            {
+                "lineItems": {
+                    "items": [
+                        {"name": "", "basePrice": {"currency": "USD", "valueDecimal": "1"}, "quantity": 0}
+                    ]
+                }
+            },
+            {
+                "lineItems": {
+                    "items": {
+                        "0": {
+                            "name": "must not be blank",
+                            "quantity": "Ensure this value is greater than or equal to 1.",
+                        }
+                    }
+                }
+            },
+        ),
+        (
+            {"amountDetails": {"tax": {"currency": "USD", "valueDecimal": "-1"}}},
+            {"amountDetails": {"tax": "valueDecimal: must be greater than zero"}},
+        ),
+        (
+            {"amountDetails": {"surcharge": {"currency": "EUR", "valueDecimal": "1"}}},
+            {"amountDetails": {"surcharge": "must be USD, the currency of the invoice's first line"}},
         ),
     ],
 )
 def test_create_refuses_bad_input_and_creates_nothing(moov, tenant, account, fields, errors):
-    body = {"totalAmount": {"currency": "USD", "valueDecimal": "100.00"}, **fields}
-    response = moov.post(invoices_path(account), body, format="json")
+    response = moov.post(invoices_path(account), invoice_body(account, **fields), format="json")
     assert response.status_code == 422, response.content
     assert response.json() == errors
     assert not _invoices(tenant).exists()
 
 
-def test_create_requires_the_total(moov, tenant, account):
+def test_create_requires_the_customer_and_the_lines(moov, tenant, account):
     response = moov.post(invoices_path(account), {}, format="json")
-    assert (response.status_code, response.json()) == (422, {"totalAmount": "is required"})
+    # CreateInvoiceError has no place for a message about the lines as a whole: the customer's is kept.
+    assert (response.status_code, response.json()) == (422, {"customerAccountID": "is required"})
+    response = moov.post(invoices_path(account), {"customerAccountID": str(account.id)}, format="json")
+    assert (response.status_code, response.json()) == (400, {"error": "lineItems: is required"})
 
 
 @pytest.mark.parametrize("raw", ["{not json", "[1, 2]", '"text"', "NaN"])
@@ -159,6 +212,7 @@ def test_sending_opens_the_invoice_creates_its_link_and_emails_the_account(
     body = response.json()
     link = PaymentLink.objects.for_tenant(tenant.ctx()).get()
     names = {account.id: "account", created["invoiceID"]: "invoice"}
+    names |= {account.entity_id: "merchant", tenant.business_id: "business"}
     golden("invoice_sent", body, names, codes=[link.code])
     assert body["status"] == "unpaid"
     assert body["paymentLinkCode"] == link.code
@@ -314,24 +368,27 @@ def test_list_with_status_filters_and_paging(moov, tenant, account):
     services.payment_record_for_invoice(ctx=tenant.ctx(), invoice_id=paid.id, amount=D("5"), currency="USD")
     canceled = tenant.invoice("6.00", account=account, number="INV-F")
     invoice_services.invoice_void(ctx=tenant.ctx(), invoice_id=canceled.id)
-    tenant.invoice("7.00", number="INV-OTHER-ACCOUNT")
+    other = tenant.invoice("7.00", number="INV-OTHER-ACCOUNT")  # another customer of the same merchant
 
     def numbers(query=""):
         response = moov.get(invoices_path(account) + query)
         assert response.status_code == 200, response.content
         return [row["invoiceNumber"] for row in response.json()]
 
-    assert numbers() == ["INV-A", "INV-B", "INV-C", "INV-D", "INV-E", "INV-F"]
+    assert numbers() == ["INV-A", "INV-B", "INV-C", "INV-D", "INV-E", "INV-F", "INV-OTHER-ACCOUNT"]
+    assert numbers(f"?customerAccountID={other.account_id}") == ["INV-OTHER-ACCOUNT"]
+    assert numbers(f"?customerAccountID={account.id}") == ["INV-A", "INV-B", "INV-C", "INV-D", "INV-E", "INV-F"]
     assert numbers("?status=draft") == ["INV-A"]
-    assert numbers("?status=unpaid") == ["INV-B", "INV-D"]
+    assert numbers("?status=unpaid") == ["INV-B", "INV-D", "INV-OTHER-ACCOUNT"]
     assert numbers("?status=overdue") == ["INV-C"]
     assert numbers("?status=paid") == ["INV-E"]
     assert numbers("?status=canceled") == ["INV-F"]
     assert numbers("?status=payment-pending") == []
     assert numbers("?skip=1&count=2") == ["INV-B", "INV-C"]
-    assert numbers("?status=unpaid&skip=1") == ["INV-D"]
-    assert numbers("?skip=6") == []
+    assert numbers("?status=unpaid&skip=1") == ["INV-D", "INV-OTHER-ACCOUNT"]
+    assert numbers("?skip=7") == []
     names = {account.id: "account", draft.id: "draft", unpaid.id: "unpaid", overdue.id: "overdue"}
+    names |= {account.entity_id: "merchant", tenant.business_id: "business"}
     golden("invoice_list", moov.get(invoices_path(account) + "?count=3").json(), names)
 
 
