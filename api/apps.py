@@ -9,6 +9,7 @@ class ApiConfig(AppConfig):
 
         from api.dayzero import errors as dayzero_errors  # noqa: F401
         from api.moov import errors as moov_errors  # noqa: F401
+        from api.moov import tokens as moov_tokens  # noqa: F401
         from api.throttling import proxy_networks
         from api.zuora import errors as zuora_errors  # noqa: F401
 

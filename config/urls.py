@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api.health import healthz, index, readyz
+from api.moov import tokens as moov_tokens
 from api.oauth import TokenView
 from api.observability import metrics
 
@@ -10,6 +11,8 @@ urlpatterns = [
     path("", index, name="index"),
     path("admin/", admin.site.urls),
     path("oauth/token", TokenView.as_view(), name="oauth-token"),
+    path("oauth2/token", moov_tokens.TokenView.as_view(), name="moov-oauth2-token"),
+    path("oauth2/revoke", moov_tokens.RevokeView.as_view(), name="moov-oauth2-revoke"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics, name="metrics"),
