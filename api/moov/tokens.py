@@ -118,17 +118,18 @@ class MoovOAuthView(View):
     http_method_names = ["post", "options"]
 
     def dispatch(self, request, *args, **kwargs):
-        version = DEFAULT_VERSION
+        try:
+            version, malformed = MoovVersioning().determine_version(request), None
+        except ParseError as exc:  # answered in the default version, after the rate limit
+            version, malformed = DEFAULT_VERSION, exc
         try:
             refusal = oauth.throttle(request)
             if refusal is not None:
                 body = {"error": "too many token requests; retry later"}
                 response = JsonResponse(body, status=429, headers=throttling.headers(refusal))
+            elif malformed is not None:
+                response = JsonResponse({"error": str(malformed.detail)}, status=400)
             else:
-                try:
-                    version = MoovVersioning().determine_version(request)
-                except ParseError as exc:
-                    raise Refused(400, {"error": str(exc.detail)}) from exc
                 response = super().dispatch(request, *args, **kwargs)
         except Refused as refused:
             response = JsonResponse(refused.body, status=refused.status)
