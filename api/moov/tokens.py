@@ -54,14 +54,16 @@ errors.register(MoovTokenErrors())
 # `/accounts/{accountID}/invoices.write` for creating, updating and paying them: the same split as ours.
 # `{accountID}` may be sent as it is or as an account's id. A token here is the client's, not one account's:
 # every route still checks that its account is one of the client's, and the answer's `scope` says
-# `{accountID}` to tell the client so. Moov's other scopes (`/accounts.read`, `/accounts.write`, the
-# payment links' `/accounts/{accountID}/transfers.read|write`, profile, wallets...) name routes this service
-# does not serve, and granting ours for them would hand out invoice access no one asked for: a 422.
+# `{accountID}` to tell the client so. The SDK documents the payment links' operations under
+# `/accounts/{accountID}/transfers.read|write`; the only links here are invoices', so those map onto ours
+# too (the answer names them as invoice scopes). Moov's other scopes (`/accounts.read`, `/accounts.write`,
+# profile, wallets...) name routes this service does not serve, and granting ours for them would hand out
+# invoice access no one asked for: a 422.
 SCOPES = {
     "/accounts/{accountID}/invoices.read": SCOPE_READ,
     "/accounts/{accountID}/invoices.write": SCOPE_WRITE,
 }
-_SCOPE = re.compile(r"/accounts/[^/\s]+/invoices\.(read|write)")
+_SCOPE = re.compile(r"/accounts/[^/\s]+/(?:invoices|transfers)\.(read|write)")
 _OURS = {"read": SCOPE_READ, "write": SCOPE_WRITE}
 _MOOV = {ours: moov for moov, ours in SCOPES.items()}
 

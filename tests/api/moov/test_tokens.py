@@ -138,7 +138,7 @@ def test_a_revoked_client_gets_no_token(live, tenant):
     "scope",
     [
         "/accounts.read",  # Moov's accounts: no such routes here
-        "/accounts/{accountID}/transfers.read",  # Moov's payment-link and transfer scope
+        "/accounts/{accountID}/wallets.read",  # Moov's wallets: no such routes here
         "/accounts/{accountID}/invoices.delete",
         "invoices.read",  # our own name is not Moov's
         f"{READ} /accounts/{{accountID}}/profile.read",
@@ -150,6 +150,12 @@ def test_a_scope_that_maps_onto_none_of_ours_raises_auth_token_request_error(liv
     assert raised.value.raw_response.status_code == 422
     unmapped = [s for s in scope.split() if s != READ]
     assert raised.value.data.scope.startswith(f"not a scope this service grants: {' '.join(unmapped)} ")
+
+
+def test_the_payment_links_scope_grants_ours(live, tenant):
+    """The SDK documents payment links under Moov's transfers scopes; the links here are invoices'."""
+    token = create(live.sdk(tenant), scope="/accounts/{accountID}/transfers.read").result
+    assert token.scope == READ
 
 
 @pytest.mark.parametrize("scope", [None, ""])
