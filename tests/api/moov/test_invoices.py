@@ -377,7 +377,14 @@ def test_list_with_status_filters_and_paging(moov, tenant, account):
 
     assert numbers() == ["INV-A", "INV-B", "INV-C", "INV-D", "INV-E", "INV-F", "INV-OTHER-ACCOUNT"]
     assert numbers(f"?customerAccountID={other.account_id}") == ["INV-OTHER-ACCOUNT"]
-    assert numbers(f"?customerAccountID={account.id}") == ["INV-A", "INV-B", "INV-C", "INV-D", "INV-E", "INV-F"]
+    assert numbers(f"?customerAccountID={account.id}") == [
+        "INV-A",
+        "INV-B",
+        "INV-C",
+        "INV-D",
+        "INV-E",
+        "INV-F",
+    ]
     assert numbers("?status=draft") == ["INV-A"]
     assert numbers("?status=unpaid") == ["INV-B", "INV-D", "INV-OTHER-ACCOUNT"]
     assert numbers("?status=overdue") == ["INV-C"]

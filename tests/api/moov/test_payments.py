@@ -100,9 +100,10 @@ def test_paying_in_full_marks_it_paid_cancels_the_link_and_sends_a_receipt(
 @pytest.mark.parametrize(
     ("body", "errors"),
     [
-        ({}, {"amount": "is required"}),
-        ({"amount": None}, {"amount": "must not be null"}),
-        ({"amount": 500}, {"amount": "must be an object with currency and valueDecimal"}),
+        # CreateInvoicePaymentError's amount is an object: a message for all of it stands on its first field.
+        ({}, {"amount": {"currency": "is required"}}),
+        ({"amount": None}, {"amount": {"currency": "must not be null"}}),
+        ({"amount": 500}, {"amount": {"currency": "must be an object with currency and valueDecimal"}}),
         ({"amount": {"currency": "USD"}}, {"amount": {"valueDecimal": "is required"}}),
         ({"amount": {"currency": "US", "valueDecimal": "1"}}, {"amount": {"currency": "must be a 3-letter ISO 4217 currency code"}}),
         ({"amount": {"currency": "ZZZ", "valueDecimal": "1"}}, {"amount": {"currency": "ZZZ is not a supported ISO 4217 currency"}}),
@@ -209,7 +210,8 @@ def test_payments_from_every_dialect_are_listed(moov, tenant, account):
     invoice_json = moov.get(invoices_path(account, invoice.id)).json()
     assert invoice_json["invoicePayments"] == body
     assert invoice_json["paidAmount"]["valueDecimal"] == "40.00"
-    assert invoice_json["pendingAmount"]["valueDecimal"] == "60.00"
+    assert invoice_json["totalAmount"]["valueDecimal"] == "100.00"
+    assert invoice_json["pendingAmount"]["valueDecimal"] == "0.00"  # nothing in flight
 
 
 def test_a_refund_shows_in_the_invoice_amounts(moov, tenant, account):
@@ -222,7 +224,7 @@ def test_a_refund_shows_in_the_invoice_amounts(moov, tenant, account):
     assert [body[k]["valueDecimal"] for k in ("paidAmount", "refundedAmount", "pendingAmount")] == [
         "100.00",
         "30.00",
-        "30.00",
+        "0.00",
     ]
 
 
