@@ -31,7 +31,7 @@ from invoices.models import Invoice, PaymentLink
 from ledger.models import LedgerEvent
 from payments import services
 from payments.models import InvoicePayment, Payment, Refund
-from tenants.models import Account
+from tenants.models import Account, Entity
 from tests.api.moov.helpers import invoices_path
 from tests.factories import make_tenant
 
@@ -49,10 +49,20 @@ class World:
         return self.tenant.account()
 
     @cached_property
+    def merchant(self) -> Entity:
+        """The entity of `account`: Moov's account in the path."""
+        return Entity.objects.for_tenant(self.tenant.ctx()).get(pk=self.account.entity_id)
+
+    @cached_property
     def invoice(self) -> Invoice:
         """Open and sent (it has a payment link), nothing paid: it takes a payment, can be voided."""
         draft = self.tenant.invoice("100.00", account=self.account, status="draft")
         return invoice_services.invoice_send(ctx=self.tenant.ctx(), invoice_id=draft.id)[0]
+
+    @cached_property
+    def link(self) -> PaymentLink:
+        """The payment link of `invoice`."""
+        return PaymentLink.objects.for_tenant(self.tenant.ctx()).get(invoice=self.invoice)
 
     @cached_property
     def draft(self) -> Invoice:
@@ -88,14 +98,19 @@ class World:
     def traces(self) -> set[str]:
         """Every kind built, what of the business an answer could show: its objects' ids as every dialect
         writes them, its own and its entities', its payment links' codes."""
-        ids = [getattr(self, kind).pk for kind in KINDS] + [self.tenant.business_id, *self.tenant.entity_ids]
+        ids = [getattr(self, kind).pk for kind in KINDS if kind != "link"]
+        ids += [self.tenant.business_id, *self.tenant.entity_ids]
         codes = PaymentLink.objects.for_tenant(self.tenant.ctx()).values_list("code", flat=True)
         return {str(pk) for pk in ids} | {pk.hex for pk in ids} | set(codes)
 
 
 KINDS = [name for name, value in vars(World).items() if isinstance(value, cached_property)]
-# What each kind is called in "... not found".
+# How a kind is named in a request: by its primary key, but a payment link by its code.
+KEYS = {"link": lambda link: link.code}
+# What each kind is called in "... not found" (Moov calls the merchant, an entity, an account).
 NOUNS = {
+    Entity: "account",
+    PaymentLink: "payment link",
     Account: "account",
     Invoice: "invoice",
     Payment: "payment",
@@ -139,7 +154,7 @@ DIALECTS = {
         headers=_bearer,
         wire=str,
         missing=lambda noun, in_path: (404, {"error": f"{noun} not found"}),
-        row_id=lambda row: row.get("invoicePaymentID", row.get("invoiceID")),
+        row_id=lambda row: row.get("invoicePaymentID") or row.get("invoiceID") or row["code"],
     ),
 }
 
@@ -173,6 +188,7 @@ class Route:
 
 DZ_CENTS = {"currency": "USD", "amount": 100}
 MOOV_AMOUNT = {"currency": "USD", "valueDecimal": "1.00"}
+MOOV_LINES = {"items": [{"name": "Services", "basePrice": MOOV_AMOUNT, "quantity": 1}]}
 ZUORA_AMOUNT = {"Amount": 1}
 
 ROUTES = {
@@ -234,16 +250,26 @@ ROUTES = {
     "zuora-refund": Route({"object_id": "refund"}),
     # Moov
     "moov-invoices": Route(
-        {"account_id": "account"}, post=lambda i: {"totalAmount": MOOV_AMOUNT}, lists="invoice"
+        {"account_id": "merchant", "customerAccountID": "account"},
+        post=lambda i: {"customerAccountID": i("customerAccountID"), "lineItems": MOOV_LINES},
+        lists="invoice",
+        queries=(lambda i: {"customerAccountID": i("customerAccountID")},),
     ),
     "moov-invoice": Route(
-        {"account_id": "account", "invoice_id": "invoice"},
+        {"account_id": "merchant", "invoice_id": "draft"},
         patch=lambda i: {"status": "canceled", "description": "x"},
     ),
+    "moov-invoice-notifications": Route(
+        {"account_id": "merchant", "invoice_id": "invoice"}, post=lambda i: {"channels": ["email"]}
+    ),
     "moov-invoice-payments": Route(
-        {"account_id": "account", "invoice_id": "applied"},
+        {"account_id": "merchant", "invoice_id": "applied"},
         post=lambda i: {"amount": MOOV_AMOUNT},
         lists="application",
+    ),
+    "moov-payment-links": Route({"account_id": "merchant"}, lists="link"),
+    "moov-payment-link": Route(
+        {"account_id": "merchant", "link_code": "link"}, patch=lambda i: {"display": {"title": "Pay"}}
     ),
 }
 
@@ -382,8 +408,12 @@ def _state(tenant) -> tuple:
     )
 
 
+def _key(world: World, kind: str):
+    return KEYS.get(kind, lambda row: row.pk)(getattr(world, kind))
+
+
 def _ids(world: World, endpoint: Endpoint, names) -> dict[str, uuid.UUID]:
-    return {name: getattr(world, endpoint.route.ids[name]).pk for name in names}
+    return {name: _key(world, endpoint.route.ids[name]) for name in names}
 
 
 def _listed(body) -> list | None:
@@ -482,7 +512,7 @@ def test_reads_show_nothing_of_another_business(read, tenant, other_tenant):
     query = read.query(lambda name: endpoint.dialect.wire(ids[name])) if read.query else {}
     if route.lists:
         query.update(endpoint.dialect.list_query)
-    own_rows = [getattr(mine_world, route.lists).pk] if route.lists else []
+    own_rows = [_key(mine_world, route.lists)] if route.lists else []
 
     response = _call(endpoint, tenant, ids, query)
     assert response.status_code == 200, response.content
@@ -513,10 +543,13 @@ SEVERAL_IN_PATH = [e for e in ENDPOINTS if len(e.path) > 1]
 
 
 @pytest.mark.parametrize("endpoint", [pytest.param(e, id=str(e)) for e in SEVERAL_IN_PATH])
-def test_an_object_of_mine_under_another_of_my_parents_is_not_found(endpoint, tenant):
-    """Moov's invoice of another of my accounts under this one, DayZero's invoice payment of another of my
-    invoices under this one: as absent as one that exists nowhere."""
-    here, elsewhere = World(tenant), World(tenant)
+def test_an_object_of_mine_under_another_of_my_parents_is_not_found(endpoint, db):
+    """Moov's invoice (or link) of another of my merchants under this one, DayZero's invoice payment of
+    another of my invoices under this one: as absent as one that exists nowhere."""
+    tenant = make_tenant(entities=2)
+    here = World(tenant)
+    elsewhere = World(tenant)
+    elsewhere.account = tenant.account(entity_id=tenant.entity_ids[1])
     child = endpoint.path[-1]
     mine = _ids(here, endpoint, endpoint.ids)
     crossed = {**mine, **_ids(elsewhere, endpoint, [child])}
