@@ -61,11 +61,15 @@ def lines_validate(lines: list[Line]) -> list[Line]:
             # Only a price modifier below zero can: the first one stands for them.
             first = next(n for n, option in enumerate(line.options) if option.price_modifier < ZERO)
             raise Invalid(
-                "the options take the line below zero", field=f"{where}.options.{first}.price_modifier", code="negative"
+                "the options take the line below zero",
+                field=f"{where}.options.{first}.price_modifier",
+                code="negative",
             )
         if line.total >= MAX_AMOUNT:
             raise Invalid(
-                f"the line must come to less than {MAX_AMOUNT:f}", field=f"{where}.unit_price", code="too_large"
+                f"the line must come to less than {MAX_AMOUNT:f}",
+                field=f"{where}.unit_price",
+                code="too_large",
             )
     return lines
 

@@ -15,6 +15,7 @@ from invoices.selectors import link_get, link_list
 from payments import selectors, services
 
 LIST_INVOICES_ERROR = shapes.query_error(serializers.InvoiceListQuery)
+LIST_LINKS_ERROR = shapes.query_error(serializers.PaymentLinkListQuery)
 
 
 class InvoicesView(MoovView):
@@ -71,7 +72,9 @@ class InvoiceView(MoovView):
         return Response(self.invoice_answer(invoice.pk))
 
     @extend_schema(
-        operation_id="moov_invoice_delete", summary="Delete a draft invoice", responses={204: None}
+        operation_id="moov_invoice_delete",
+        summary="Delete a draft invoice",
+        responses={204: None, 409: schemas.Error},
     )
     def delete(self, request, account_id, invoice_id):
         invoice_services.invoice_delete(ctx=self.tenant, invoice_id=invoice_id)
@@ -122,11 +125,13 @@ class InvoicePaymentsView(MoovView):
 
 
 class PaymentLinksView(MoovView):
+    error_shapes = {"GET": LIST_LINKS_ERROR}
+
     @extend_schema(
         operation_id="moov_payment_link_list",
         summary="List the merchant's payment links",
         parameters=[serializers.PaymentLinkListQuery],
-        responses={200: schemas.PaymentLink(many=True)},
+        responses={200: schemas.PaymentLink(many=True), 422: LIST_LINKS_ERROR},
     )
     def get(self, request, account_id):
         query = self.query(serializers.PaymentLinkListQuery)
@@ -163,7 +168,9 @@ class PaymentLinkView(MoovView):
         return Response(presenters.payment_link(link_get(ctx=self.tenant, code=link_code)))
 
     @extend_schema(
-        operation_id="moov_payment_link_disable", summary="Disable a payment link", responses={204: None}
+        operation_id="moov_payment_link_disable",
+        summary="Disable a payment link",
+        responses={204: None, 409: schemas.Error},
     )
     def delete(self, request, account_id, link_code):
         link = link_get(ctx=self.tenant, code=link_code)

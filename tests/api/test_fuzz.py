@@ -28,7 +28,7 @@ from api.moov.versioning import DEFAULT_VERSION, VERSION
 from config.wsgi import application
 from core.ids import parse_uuid
 from invoices import services as invoice_services
-from invoices.models import Invoice
+from invoices.models import Invoice, PaymentLink
 from ledger.models import LedgerEvent
 from payments import services
 from payments.models import InvoicePayment, Payment, Refund
@@ -188,13 +188,21 @@ def ledger(db):
         "/api/v1/invoices/{invoice_id}/payments/{payment_id}": [
             {"invoice_id": str(row.invoice_id), "payment_id": str(row.pk)} for row in applications
         ],
-        "/accounts/{account_id}/invoices": [{"account_id": pk} for pk in uuids(accounts)],
+        # Moov's account in the path is the merchant: the entity.
+        **{
+            f"/accounts/{{account_id}}{suffix}": [{"account_id": str(pk)} for pk in tenant.entity_ids]
+            for suffix in ("/invoices", "/payment-links")
+        },
         **{
             f"/accounts/{{account_id}}/invoices/{{invoice_id}}{suffix}": [
-                {"account_id": str(row.account_id), "invoice_id": str(row.pk)} for row in invoices
+                {"account_id": str(row.entity_id), "invoice_id": str(row.pk)} for row in invoices
             ]
-            for suffix in ("", "/payments")
+            for suffix in ("", "/payments", "/notifications")
         },
+        "/accounts/{account_id}/payment-links/{link_code}": [
+            {"account_id": str(link.entity_id), "link_code": link.code}
+            for link in PaymentLink.objects.for_tenant(ctx)
+        ],
     }
     fields = {
         "client_id": [tenant.client.client_id],
@@ -205,6 +213,7 @@ def ledger(db):
         "InvoiceId": zuora(invoices),
         "PaymentId": zuora(payments),
         "account_id": uuids(accounts),
+        "customerAccountID": uuids(accounts),
         "transaction_id": uuids(payments),
     }
     empty = dict(KNOWN)
@@ -246,7 +255,8 @@ def test_inputs_the_generator_never_draws(ledger):
     surrogate escape in JSON, a valid email address longer than its column."""
     token = {"Authorization": f"Bearer {ledger.token}"}
     business = {"x-business-id": str(ledger.business_id)}
-    account_id = str(KNOWN["paths"]["/accounts/{account_id}/invoices"][0]["account_id"])
+    merchant = str(KNOWN["paths"]["/accounts/{account_id}/invoices"][0]["account_id"])
+    customer = KNOWN["fields"]["customerAccountID"][0]
     long_email = "a" * 64 + "@" + "b" * 60 + ".example" * 24
     cases = [
         (
@@ -272,8 +282,20 @@ def test_inputs_the_generator_never_draws(ledger):
         ),
         (
             schema["/accounts/{account_id}/invoices"]["POST"].Case(
-                path_parameters={"account_id": account_id},
-                body={"totalAmount": {"currency": "USD", "valueDecimal": "1"}, "description": "\ud800"},
+                path_parameters={"account_id": merchant},
+                body={
+                    "customerAccountID": customer,
+                    "lineItems": {
+                        "items": [
+                            {
+                                "name": "A",
+                                "basePrice": {"currency": "USD", "valueDecimal": "1"},
+                                "quantity": 1,
+                            }
+                        ]
+                    },
+                    "description": "\ud800",
+                },
             ),
             token,
             400,

@@ -7,6 +7,7 @@ import pytest
 
 from invoices.models import Invoice
 from payments.models import InvoicePayment, Payment
+from tests.api.moov.helpers import invoice_body
 from tests.factories import make_tenant
 
 pytestmark = pytest.mark.django_db
@@ -69,11 +70,12 @@ def test_money_recorded_in_any_dialect_shows_the_same_in_the_others(api):
         50000,
         "partially_paid",
     )
-    moov = c.moov("get", f"{account['id']}/invoices/{invoice['id']}")
-    assert (moov["paidAmount"], moov["refundedAmount"], moov["pendingAmount"]) == (
+    merchant = account["entity_id"]  # Moov's account in the path: the merchant that issued the invoice
+    moov = c.moov("get", f"{merchant}/invoices/{invoice['id']}")
+    assert (moov["totalAmount"], moov["paidAmount"], moov["refundedAmount"]) == (
+        {"currency": "USD", "valueDecimal": "1000.00"},
         {"currency": "USD", "valueDecimal": "800.00"},
         {"currency": "USD", "valueDecimal": "300.00"},
-        {"currency": "USD", "valueDecimal": "500.00"},
     )
     assert moov["status"] == "unpaid"
 
@@ -95,12 +97,12 @@ def test_money_recorded_in_any_dialect_shows_the_same_in_the_others(api):
     # Moov: the remaining 300.00 paid outside the platform.
     c.moov(
         "post",
-        f"{account['id']}/invoices/{invoice['id']}/payments",
+        f"{merchant}/invoices/{invoice['id']}/payments",
         {"amount": {"currency": "USD", "valueDecimal": "300.00"}, "foreignID": "wire-9"},
     )
     assert c.zuora("get", f"invoice/{hex_invoice}")["Balance"] == 0
     assert c.dayzero("get", f"invoices/{invoice['id']}")["status"] == "manual_paid"
-    listed = c.moov("get", f"{account['id']}/invoices/{invoice['id']}/payments")
+    listed = c.moov("get", f"{merchant}/invoices/{invoice['id']}/payments")
     assert [(p["invoicePaymentType"], p["amount"]["valueDecimal"]) for p in listed] == [
         ("transfer", "800.00"),
         ("transfer", "200.00"),
@@ -118,10 +120,8 @@ def test_a_remainder_no_dialect_unit_can_pay_settles_the_invoice_in_every_dialec
     tenant = make_tenant()
     c = Clients(api, tenant)
     account = tenant.account()
-    invoice = c.moov(
-        "post", f"{account.id}/invoices", {"totalAmount": {"currency": "USD", "valueDecimal": "10.005"}}
-    )
-    c.moov("patch", f"{account.id}/invoices/{invoice['invoiceID']}", {"status": "unpaid"})
+    invoice = c.moov("post", f"{account.entity_id}/invoices", invoice_body(account, "10.005"))
+    c.moov("patch", f"{account.entity_id}/invoices/{invoice['invoiceID']}", {"status": "unpaid"})
     transaction = c.dayzero(
         "post",
         "transactions",
@@ -134,7 +134,7 @@ def test_a_remainder_no_dialect_unit_can_pay_settles_the_invoice_in_every_dialec
     )
     dayzero = c.dayzero("get", f"invoices/{invoice['invoiceID']}")
     zuora = c.zuora("get", f"invoice/{invoice['invoiceID'].replace('-', '')}")
-    moov = c.moov("get", f"{account.id}/invoices/{invoice['invoiceID']}")
+    moov = c.moov("get", f"{account.entity_id}/invoices/{invoice['invoiceID']}")
     assert (dayzero["status"], dayzero["balance"]) == ("manual_paid", 0)
     assert (zuora["Status"], zuora["Balance"]) == ("Posted", 0.005)
     assert (moov["status"], moov["pendingAmount"]["valueDecimal"]) == ("paid", "0.00")
@@ -164,13 +164,37 @@ def test_amounts_are_read_in_ascii_digits_only_in_every_dialect(api, digits):
         "/v1/object/invoice-payment",
         {"Amount": digits, "InvoiceId": invoice.id.hex, "PaymentId": payment.id.hex},
     )
-    moov = post(
-        f"/accounts/{account.id}/invoices",
-        {"totalAmount": {"currency": "USD", "valueDecimal": digits}},
-    )
+    moov = post(f"/accounts/{account.entity_id}/invoices", invoice_body(account, digits))
     assert (dayzero.status_code, dayzero.json()["detail"][0]["type"]) == (422, "int_parsing")
     assert (zuora.status_code, zuora.json()["Errors"][0]["Code"]) == (400, "INVALID_VALUE")
-    assert (moov.status_code, list(moov.json())) == (422, ["totalAmount"])
+    assert (moov.status_code, moov.json()) == (
+        422,
+        {
+            "lineItems": {
+                "items": {"0": {"basePrice": {"valueDecimal": 'must be a decimal string such as "12.34"'}}}
+            }
+        },
+    )
     assert [p.pk for p in Payment.objects.for_tenant(tenant.ctx())] == [payment.pk]
     assert not InvoicePayment.objects.for_tenant(tenant.ctx()).exists()
     assert not Invoice.objects.for_tenant(tenant.ctx()).exclude(pk=invoice.pk).exists()
+
+
+def test_an_invoice_of_lines_shows_its_total_in_every_dialect(api):
+    """Lines are the ledger's: Moov shows them, Zuora and DayZero the total they come to with tax."""
+    tenant = make_tenant()
+    c = Clients(api, tenant)
+    account = tenant.account()
+    body = invoice_body(account, "10.50", amountDetails={"tax": {"currency": "USD", "valueDecimal": "1.05"}})
+    body["lineItems"]["items"][0]["quantity"] = 3
+    body["lineItems"]["items"].append(
+        {"name": "Setup", "basePrice": {"currency": "USD", "valueDecimal": "0.123456789"}, "quantity": 1}
+    )
+    moov = c.moov("post", f"{account.entity_id}/invoices", body)
+    assert (moov["subtotalAmount"]["valueDecimal"], moov["totalAmount"]["valueDecimal"]) == (
+        "31.623456789",
+        "32.673456789",
+    )
+    zuora = c.zuora("get", f"invoice/{moov['invoiceID'].replace('-', '')}")
+    dayzero = c.dayzero("get", f"invoices/{moov['invoiceID']}")
+    assert (zuora["Amount"], dayzero["amount"]) == (32.673456789, 3267)

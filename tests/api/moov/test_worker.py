@@ -11,7 +11,7 @@ from config.celery import app as celery_app
 from invoices.models import InvoiceNotice, PaymentLink
 from outbox.relay import relay_task
 from payments.models import Receipt
-from tests.api.moov.helpers import client_for, invoices_path
+from tests.api.moov.helpers import client_for, invoice_body, invoices_path
 
 TIMEOUT_SECONDS = 20
 
@@ -31,9 +31,7 @@ def test_send_and_external_payment_through_a_real_worker(redis_url, tenant, smtp
     moov = client_for(tenant)
     with start_worker(celery_app, perform_ping_check=False):
         created = moov.post(
-            invoices_path(account),
-            {"totalAmount": {"currency": "USD", "valueDecimal": "120.00"}, "invoiceNumber": "INV-W"},
-            format="json",
+            invoices_path(account), invoice_body(account, "120.00", invoiceNumber="INV-W"), format="json"
         ).json()
         sent = moov.patch(invoices_path(account, created["invoiceID"]), {"status": "unpaid"}, format="json")
         assert sent.status_code == 200, sent.content
