@@ -14,6 +14,8 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rs
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="40/s")
 # The token endpoint is limited per client IP.
 TOKEN_RATE_LIMIT = env.str("TOKEN_RATE_LIMIT", default="20/s")
+# An invoice's email sent again on request (Moov's invoice notifications): at most this often per invoice.
+INVOICE_EMAIL_RATE_LIMIT = env.str("INVOICE_EMAIL_RATE_LIMIT", default="1/minute")
 # The proxies (addresses, networks or `*`) whose X-Forwarded-For names the client: the same variable, and
 # the same default, as gunicorn's own trust in their X-Forwarded-Proto (config/gunicorn.py). None unless
 # configured: trusting 127.0.0.1 let any client on the host, talking to the service directly, pick its

@@ -16,6 +16,7 @@ def no_rate_limits(settings):
     """Rate limits are off unless a test turns them on (tests/api/test_http_edge.py does)."""
     settings.API_RATE_LIMIT = "0"
     settings.TOKEN_RATE_LIMIT = "0"
+    settings.INVOICE_EMAIL_RATE_LIMIT = "0"
 
 
 @pytest.fixture(autouse=True)

@@ -82,6 +82,8 @@ class MoovErrors(errors.ErrorRenderer):
             messages = nested(request_path(exc.field or "", names), exc.message) if exc.field else {}
             return self._fitted(messages, shape, exc.message)
         response = super().handle(exc, context)
+        if response is not None and response.status_code == 429 and hasattr(view, "limited_channels"):
+            response.data = {**response.data, **view.limited_channels(int(response["Retry-After"]))}
         in_fields = response is not None and response.status_code == 422 and isinstance(response.data, dict)
         # A validation error (fields), not an edge refusal such as a reused Idempotency-Key ({"error": ...}).
         if in_fields and set(response.data) != {"error"}:

@@ -150,6 +150,18 @@ class Error(serializers.Serializer):
     error = serializers.CharField()
 
 
+class LimitedChannel(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=["email"])
+    availableOn = serializers.DateTimeField()
+
+
+class NotificationRateLimited(Error):
+    """An invoice emailed again too soon (or the client over its rate limit): when email is free again."""
+
+    limitedChannels = LimitedChannel(many=True)
+    availableChannels = serializers.ListField(child=serializers.ChoiceField(choices=["email"]))
+
+
 # 422: the messages laid out in the request's own shape, {"amount": {"valueDecimal": "..."}}; a rule that
 # names no field of the request, or a reused Idempotency-Key, is {"error": "..."}.
 FIELD_ERRORS = {

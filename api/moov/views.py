@@ -1,9 +1,14 @@
 """Moov's invoices and payment links, as the SDK's `invoices` and `payment_links` modules call them. The
 path's account is the merchant: the base view narrows the tenant to that entity before any handler runs."""
 
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
+from api import throttling
 from api.moov import error_shapes as shapes
 from api.moov import presenters, schemas, serializers
 from api.moov.base import MoovView
@@ -88,12 +93,31 @@ class InvoiceNotificationsView(MoovView):
         operation_id="moov_invoice_notification_create",
         summary="Email the invoice again",
         request=serializers.NotificationIn,
-        responses={204: None, 422: shapes.InvoiceNotificationError},
+        responses={
+            204: None,
+            409: schemas.Error,
+            422: shapes.InvoiceNotificationError,
+            429: schemas.NotificationRateLimited,
+        },
     )
     def post(self, request, account_id, invoice_id):
         self.body(serializers.NotificationIn)
+        # An invoice is emailed again at most INVOICE_EMAIL_RATE_LIMIT: the customer is not to be spammed.
+        key = f"{self.tenant.business_id}:{invoice_id}"
+        refusal = throttling.hit("invoice-email", key, settings.INVOICE_EMAIL_RATE_LIMIT)
+        if refusal is not None:
+            body = {
+                "error": "the invoice was emailed a moment ago",
+                **self.limited_channels(refusal.reset_seconds),
+            }
+            return Response(body, status=429, headers=throttling.headers(refusal))
         invoice_services.invoice_notify(ctx=self.tenant, invoice_id=invoice_id)
         return Response(status=204)
+
+    def limited_channels(self, seconds: int) -> dict:
+        """What a 429 here adds (the SDK's InvoiceNotificationRateLimitedError): email is free again then."""
+        available = presenters.timestamp(timezone.now() + timedelta(seconds=seconds))
+        return {"limitedChannels": [{"channel": "email", "availableOn": available}], "availableChannels": []}
 
 
 class InvoicePaymentsView(MoovView):

@@ -428,3 +428,20 @@ def test_the_list_costs_the_same_queries_for_one_invoice_or_many(
     with django_assert_max_num_queries(12):
         response = moov.get(invoices_path(account))
     assert len(response.json()) == 5
+
+
+def test_an_invoice_is_emailed_again_at_most_once_a_minute(
+    moov, tenant, account, smtp, settings, django_capture_on_commit_callbacks
+):
+    settings.INVOICE_EMAIL_RATE_LIMIT = "1/minute"
+    invoice = tenant.invoice("10.00", account=account, status="draft")
+    invoice_services.invoice_send(ctx=tenant.ctx(), invoice_id=invoice.id)
+    path = invoices_path(account, invoice.id, "/notifications")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = moov.post(path, {"channels": ["email"]}, format="json")
+        again = moov.post(path, {"channels": ["email"]}, format="json")
+    assert first.status_code == 204
+    assert again.status_code == 429 and int(again["Retry-After"]) > 0
+    body = again.json()
+    assert (body["availableChannels"], body["limitedChannels"][0]["channel"]) == ([], "email")
+    assert InvoiceNotice.objects.for_tenant(tenant.ctx()).count() == 2  # the send's and the first again
