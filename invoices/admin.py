@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from invoices.links import link_url
-from invoices.models import Invoice, PaymentLink
+from invoices.models import Invoice, InvoiceLine, PaymentLink
 from invoices.services import invoice_void, payment_link_cancel
 from tenants.admin import BY_BUSINESS, EVERYWHERE, ReadOnlyAdmin, ReadOnlyInline, money
 
@@ -20,6 +20,29 @@ def ledger_events_link(field: str, value) -> str:
     """The ledger events of one invoice or payment (events keep plain ids, so a filtered list)."""
     url = f"{reverse('admin:ledger_ledgerevent_changelist')}?{field}={value}"
     return format_html('<a href="{}">Its ledger events</a>', url)
+
+
+class InvoiceLineInline(ReadOnlyInline):
+    model = InvoiceLine
+    show_change_link = False
+    fields = readonly_fields = ("name", "quantity", "unit_price_shown", "options_shown", "product_id")
+    select_related = ("invoice",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("options")
+
+    @admin.display(description="unit price")
+    def unit_price_shown(self, line):
+        return money(line.unit_price, line.invoice.currency)
+
+    @admin.display(description="options")
+    def options_shown(self, line):
+        currency = line.invoice.currency
+        return ", ".join(
+            f"{option.quantity} x {option.name}"
+            + (f" ({money(option.price_modifier, currency)})" if option.price_modifier else "")
+            for option in line.options.all()
+        )
 
 
 class InvoicePaymentLinkInline(ReadOnlyInline):
@@ -62,7 +85,7 @@ class InvoiceAdmin(ReadOnlyAdmin):
         ),
     )
     readonly_fields = ("amount_shown", "balance_arithmetic", "ledger_events")
-    inlines = (InvoicePaymentLinkInline,)
+    inlines = (InvoiceLineInline, InvoicePaymentLinkInline)
     actions = ("void",)
 
     @admin.display(description="amount", ordering="amount")

@@ -53,6 +53,7 @@ Try it:
   curl -s {base}/api/v1/invoices/{invoice.id}/payments {auth} -H 'Content-Type: application/json' \\
        -d '{{"transaction_id": "{payment.id}", "amount": 2500}}'
   curl -s {base}/v1/object/invoice/{invoice.id.hex} -H 'Authorization: Bearer {token}'
+  curl -s {base}/accounts/{invoice.entity_id}/invoices/{invoice.id} -u {tenant.client.client_id}:{tenant.client_secret}
   curl -s {base}/oauth/token -d grant_type=client_credentials \\
        -d client_id={tenant.client.client_id} -d client_secret={tenant.client_secret}
 API docs: {base}/api/docs/   Back office: {base}/admin/ (.venv/bin/python manage.py createsuperuser)
