@@ -148,6 +148,25 @@ def test_write_fills_defaults_as_save_would(tenant):
     assert stored.created_at is not None
 
 
+def test_write_keeps_the_order_events_were_added_in(tenant, django_assert_num_queries):
+    # One INSERT per WITH clause ran them in reverse: the ledger's history read backwards.
+    payment = tenant.payment("5")
+    events = [
+        LedgerEvent(
+            business_id=tenant.business_id,
+            entity_id=payment.entity_id,
+            kind=kind,
+            actor="ordered",
+            payment_id=payment.pk,
+        )
+        for kind in (LedgerEvent.Kind.APPLIED, LedgerEvent.Kind.AMOUNT_CHANGED, LedgerEvent.Kind.UNAPPLIED)
+    ]
+    with django_assert_num_queries(1):
+        statements.write(updates=[(payment, ("updated_at",))], inserts=events)
+    stored = LedgerEvent.objects.across_tenants(reason="test").filter(actor="ordered").order_by("id")
+    assert [event.kind for event in stored] == ["applied", "amount_changed", "unapplied"]
+
+
 def test_write_deletes_in_the_same_statement_and_refuses_a_row_already_gone(
     tenant, django_assert_num_queries
 ):
