@@ -9,6 +9,7 @@ class LedgerEvent(TenantOwned):
 
     class Kind(models.TextChoices):
         PAYMENT_RECORDED = "payment_recorded"
+        PAYMENT_CANCELED = "payment_canceled"
         APPLIED = "applied"
         AMOUNT_CHANGED = "amount_changed"
         UNAPPLIED = "unapplied"

@@ -8,7 +8,7 @@ from core.errors import Conflict
 from core.money import MONEY_FIELD, plain
 from invoices.models import Invoice
 from outbox.models import EmailDelivery
-from tenants.models import Account, Entity, TenantOwned
+from tenants.models import Account, Entity, TenantOwned, next_in
 
 
 class Payment(TenantOwned):
@@ -18,6 +18,7 @@ class Payment(TenantOwned):
     class Status(models.TextChoices):
         DRAFT = "draft"
         PROCESSED = "processed"
+        CANCELED = "canceled"  # by its payee, with nothing of it applied or refunded
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
@@ -32,7 +33,11 @@ class Payment(TenantOwned):
     currency = models.CharField(max_length=3)
     amount = models.DecimalField(**MONEY_FIELD)
     allocated_amount = models.DecimalField(**MONEY_FIELD, default=Decimal(0))
+    # Refunded in all; of it, what was refunded straight from the unapplied money (never applied).
     refund_amount = models.DecimalField(**MONEY_FIELD, default=Decimal(0))
+    unapplied_refund_amount = models.DecimalField(**MONEY_FIELD, default=Decimal(0))
+    # Shown as P-00000042; unique across businesses.
+    number = models.BigIntegerField(db_default=next_in("payments_payment_number_seq"), editable=False)
     occurred_at = models.DateTimeField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROCESSED)
     foreign_id = models.CharField(max_length=128, blank=True)
@@ -49,11 +54,19 @@ class Payment(TenantOwned):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(
-                condition=Q(allocated_amount__gte=0, allocated_amount__lte=F("amount")),
+                condition=Q(
+                    allocated_amount__gte=0,
+                    unapplied_refund_amount__gte=0,
+                    allocated_amount__lte=F("amount") - F("unapplied_refund_amount"),
+                ),
                 name="payment_allocated_in_range",
             ),
             models.CheckConstraint(
-                condition=Q(refund_amount__gte=0, refund_amount__lte=F("allocated_amount")),
+                # What was refunded of applied money stays within what was applied.
+                condition=Q(
+                    refund_amount__gte=F("unapplied_refund_amount"),
+                    refund_amount__lte=F("allocated_amount") + F("unapplied_refund_amount"),
+                ),
                 name="payment_refund_in_range",
             ),
         ]
@@ -67,7 +80,8 @@ class Payment(TenantOwned):
 
     @property
     def unallocated_amount(self) -> Decimal:
-        return self.amount - self.allocated_amount
+        """What can still be applied: neither applied nor refunded."""
+        return self.amount - self.allocated_amount - self.unapplied_refund_amount
 
     def check_processed(self) -> None:
         """Only a processed payment's money can be applied or refunded (a draft is not money yet)."""
@@ -83,6 +97,7 @@ class Payment(TenantOwned):
             "amount": str(self.amount),
             "allocated_amount": str(self.allocated_amount),
             "refund_amount": str(self.refund_amount),
+            "unapplied_refund_amount": str(self.unapplied_refund_amount),
             "status": self.status,
         }
 
@@ -132,11 +147,14 @@ class InvoicePayment(TenantOwned):
 
 
 class Refund(TenantOwned):
-    """Money given back against one or more applications of a payment."""
+    """Money given back: from applications of a payment to invoices (its lines), or from what the payment
+    left unapplied (no lines), or both."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    # Shown as R-00000042; unique across businesses.
+    number = models.BigIntegerField(db_default=next_in("payments_refund_number_seq"), editable=False)
     amount = models.DecimalField(**MONEY_FIELD)
     refund_date = models.DateField()
     comment = models.TextField(blank=True)

@@ -11,6 +11,12 @@ SCOPE_WRITE = "invoices.write"
 ALL_SCOPES = (SCOPE_READ, SCOPE_WRITE)
 
 
+def next_in(sequence: str) -> models.Func:
+    """A column default that numbers rows from a PostgreSQL sequence (created by the model's migration):
+    the database gives the number as it inserts the row, with no lock and no round trip of its own."""
+    return models.Func(models.Value(sequence), function="nextval")
+
+
 class Business(models.Model):
     """The isolation boundary: nothing of one business is ever visible to another."""
 
@@ -80,6 +86,8 @@ class Account(TenantOwned):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+    # Shown as A00000042; unique across businesses, so any business's next one is simply the next.
+    number = models.BigIntegerField(db_default=next_in("tenants_account_number_seq"), editable=False)
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
     currency = models.CharField(max_length=3)
@@ -88,6 +96,7 @@ class Account(TenantOwned):
 
     class Meta(TenantOwned.Meta):
         ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["business", "number"], name="account_number_unique")]
         indexes = [models.Index(fields=["business", "entity", "created_at"], name="account_tenant_created")]
 
     def __str__(self) -> str:

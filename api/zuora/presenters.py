@@ -18,6 +18,7 @@ INVOICE_STATUS = {
 PAYMENT_STATUS = {
     Payment.Status.DRAFT: "Draft",
     Payment.Status.PROCESSED: "Processed",
+    Payment.Status.CANCELED: "Canceled",
 }
 
 

@@ -6,18 +6,29 @@ statement. The CHECK constraints in the models are the last line of defence.
 """
 
 from payments.services.apply import application_change_amount, payment_apply, payment_unapply
+from payments.services.parts import Part, payment_apply_parts, payment_unapply_parts
 from payments.services.reconcile import Difference, ledger_reconcile
-from payments.services.record import payment_record, payment_record_for_invoice
+from payments.services.record import (
+    payment_cancel,
+    payment_record,
+    payment_record_for_invoice,
+    payment_update,
+)
 from payments.services.refund import RefundPart, refund_create
 
 __all__ = (
     "Difference",
+    "Part",
     "RefundPart",
     "application_change_amount",
     "ledger_reconcile",
     "payment_apply",
+    "payment_apply_parts",
+    "payment_cancel",
     "payment_record",
     "payment_record_for_invoice",
     "payment_unapply",
+    "payment_unapply_parts",
+    "payment_update",
     "refund_create",
 )

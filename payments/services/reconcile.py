@@ -58,6 +58,9 @@ def ledger_reconcile(*, business_id: UUID | None = None) -> list[Difference]:
         lambda p: {
             "allocated_amount": by_payment.get(p.pk, {}).get("a") or ZERO,
             "refund_amount": refunds_by_payment.get(p.pk) or ZERO,
+            # What was refunded and taken from no application.
+            "unapplied_refund_amount": (refunds_by_payment.get(p.pk) or ZERO)
+            - (by_payment.get(p.pk, {}).get("r") or ZERO),
         },
     )
     compare(

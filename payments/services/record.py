@@ -7,11 +7,11 @@ from uuid import UUID
 
 from django.utils import timezone
 
-from core.errors import Invalid
+from core.errors import Conflict, Invalid
 from core.money import amount_validate, currency_validate
 from invoices.models import Invoice
 from invoices.services import invoice_lock
-from ledger.change import Change, ledger_change
+from ledger.change import Change, Wanted, ledger_change
 from ledger.models import LedgerEvent
 from payments.models import InvoicePayment, Payment
 from payments.services.apply import apply_locked
@@ -118,4 +118,33 @@ def _record(
         )
     )
     change.record(LedgerEvent.Kind.PAYMENT_RECORDED, payment)
+    return payment
+
+
+def payment_cancel(*, ctx: TenantContext, payment_id: UUID | str) -> Payment:
+    """Cancels money recorded by mistake: only a payment with nothing applied and nothing refunded."""
+    with ledger_change(ctx) as change:
+        (payment,) = change.lock(Wanted(Payment, payment_id, "payment", "payment_id"))
+        if payment.status == Payment.Status.CANCELED:
+            raise Conflict("the payment is canceled already", field="payment_id", code="payment_state")
+        if payment.allocated_amount or payment.refund_amount:
+            raise Conflict(
+                "the payment is applied or refunded: unapply it first",
+                field="payment_id",
+                code="payment_state",
+            )
+        payment.status = Payment.Status.CANCELED
+        change.record(LedgerEvent.Kind.PAYMENT_CANCELED, payment)
+    return payment
+
+
+def payment_update(*, ctx: TenantContext, payment_id: UUID | str, **details: str) -> Payment:
+    """Changes a payment's details (reference, description): never its money."""
+    unknown = details.keys() - {"reference", "description", "counterparty", "foreign_id"}
+    if unknown:
+        raise ValueError(f"not a payment's detail: {', '.join(sorted(unknown))}")
+    with ledger_change(ctx) as change:
+        (payment,) = change.lock(Wanted(Payment, payment_id, "payment", "payment_id"))
+        for name, value in details.items():
+            setattr(payment, name, value)
     return payment

@@ -33,40 +33,27 @@ def refund_create(
     payment_id: UUID | str,
     amount: Decimal,
     parts: list[RefundPart] | None = None,
+    from_unapplied: bool = False,
     refund_date: date | None = None,
     comment: str = "",
 ) -> Refund:
-    """Refunds `amount` of a payment, split over the invoices it paid (`parts`; may be left out when the
-    payment paid exactly one invoice)."""
+    """Refunds `amount` of a payment: split over the invoices it paid (`parts`; may be left out when the
+    payment paid exactly one invoice), or `from_unapplied`, out of the money it has not applied."""
     amount = amount_validate(amount)
     with ledger_change(ctx) as change:
         (payment,) = change.lock(Wanted(Payment, payment_id, "payment", "payment_id"))
-        applications = list(
-            InvoicePayment.objects.for_tenant(ctx).filter(payment=payment).order_by("invoice_id", "id")
-        )
-        if parts is None:
-            if len({a.invoice_id for a in applications}) != 1:
-                raise Invalid(
-                    "name the invoices to refund: this payment is not applied to exactly one invoice",
-                    field="parts",
-                    code="parts_required",
-                )
-            parts = [RefundPart(applications[0].invoice_id, amount)]
-        parts = [
-            RefundPart(parse_uuid(p.invoice_id), amount_validate(p.amount, field="parts.amount"))
-            for p in parts
-        ]
-        if sum((p.amount for p in parts), ZERO) != amount:
-            raise Invalid(
-                "the refund amount must equal the sum of its invoice parts",
-                field="amount",
-                code="parts_mismatch",
-            )
         payment.check_processed()
-        invoices = {
-            invoice_id: invoice_lock(change, invoice_id)
-            for invoice_id in sorted({p.invoice_id for p in parts if p.invoice_id}, key=str)
-        }
+        if from_unapplied:
+            if amount > payment.unallocated_amount:
+                raise Invalid(
+                    f"the payment has {payment.unallocated_amount.normalize():f} unapplied",
+                    field="amount",
+                    code="over_unallocated",
+                )
+            payment.unapplied_refund_amount += amount
+            parts = []
+        else:
+            parts = _parts(ctx, payment, amount, parts)
         refund = change.add(
             Refund(
                 business_id=ctx.business_id,
@@ -78,6 +65,13 @@ def refund_create(
                 created_by=ctx.actor,
             )
         )
+        invoices = {
+            invoice_id: invoice_lock(change, invoice_id)
+            for invoice_id in sorted({p.invoice_id for p in parts if p.invoice_id}, key=str)
+        }
+        applications = list(
+            InvoicePayment.objects.for_tenant(ctx).filter(payment=payment).order_by("invoice_id", "id")
+        )
         for part in parts:
             invoice = invoices.get(part.invoice_id)
             if invoice is None:
@@ -86,6 +80,31 @@ def refund_create(
         payment.refund_amount += amount
         change.record(LedgerEvent.Kind.REFUNDED, payment, about=[refund])
     return refund
+
+
+def _parts(ctx: TenantContext, payment: Payment, amount: Decimal, parts: list[RefundPart] | None) -> list:
+    """The refund's invoice parts, checked: they add up to `amount`; left out, the one invoice paid."""
+    if parts is None:
+        invoice_ids = set(
+            InvoicePayment.objects.for_tenant(ctx)
+            .filter(payment=payment)
+            .values_list("invoice_id", flat=True)
+        )
+        if len(invoice_ids) != 1:
+            raise Invalid(
+                "name the invoices to refund: this payment is not applied to exactly one invoice",
+                field="parts",
+                code="parts_required",
+            )
+        parts = [RefundPart(invoice_ids.pop(), amount)]
+    parts = [
+        RefundPart(parse_uuid(p.invoice_id), amount_validate(p.amount, field="parts.amount")) for p in parts
+    ]
+    if sum((p.amount for p in parts), ZERO) != amount:
+        raise Invalid(
+            "the refund amount must equal the sum of its invoice parts", field="amount", code="parts_mismatch"
+        )
+    return parts
 
 
 def _refund_part(
