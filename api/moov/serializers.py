@@ -138,7 +138,10 @@ class InvoiceIn(serializers.Serializer):
     customerAccountID = fields.Key(source="account_id")
     lineItems = LineItemsIn()
     customerEmail = serializers.EmailField(required=False, max_length=254, source="customer_email")
-    invoiceNumber = fields.Text(required=False, max_length=64, trim_whitespace=True, source="number")
+    # Empty or whitespace-only: the next INV-<n>, as when left out (the SDK's CreateInvoice.invoiceNumber).
+    invoiceNumber = fields.Text(
+        required=False, allow_blank=True, max_length=64, trim_whitespace=True, source="number"
+    )
     description = fields.Text(required=False, allow_blank=True)
     invoiceDate = fields.CalendarDate(required=False, source="invoice_date")
     dueDate = fields.CalendarDate(required=False, source="due_date")

@@ -91,9 +91,12 @@ def test_numbers_count_per_merchant_unless_given(sdk, business, merchant, custom
     other_merchant = str(business.entity_ids[1])
     theirs = business.account(entity_id=other_merchant, email="ap@other.test")
     assert _create(sdk, merchant, customer).invoice_number == "INV-1"
+    # Empty or whitespace-only is as if left out (the SDK's CreateInvoice.invoiceNumber).
+    assert _create(sdk, merchant, customer, invoice_number="").invoice_number == "INV-2"
+    assert _create(sdk, merchant, customer, invoice_number="  ").invoice_number == "INV-3"
     assert _create(sdk, other_merchant, theirs).invoice_number == "INV-1"
-    assert _create(sdk, merchant, customer, invoice_number="A-7").invoice_number == "A-7"
-    assert _create(sdk, merchant, customer).invoice_number == "INV-2"
+    assert _create(sdk, merchant, customer, invoice_number=" A-7 ").invoice_number == "A-7"
+    assert _create(sdk, merchant, customer).invoice_number == "INV-4"
 
 
 def test_bearer_token_creates_lists_and_gets(sdk_bearer, merchant, customer):
