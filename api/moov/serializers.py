@@ -224,8 +224,21 @@ class InvoiceListQuery(PageQuery):
         return attrs
 
 
+class CommaSeparated(serializers.ListField):
+    """A list in the query string as the SDK sends it, one comma-separated value (types=a,b); repeating the
+    parameter (types=a&types=b) also works."""
+
+    def get_value(self, dictionary):
+        values = super().get_value(dictionary)
+        if not isinstance(values, list):
+            return values
+        return [
+            part for value in values for part in (value.split(",") if isinstance(value, str) else [value])
+        ]
+
+
 class PaymentLinkListQuery(PageQuery):
-    types = serializers.ListField(
+    types = CommaSeparated(
         child=fields.Choice(("payment", "payout", "invoice-payment", "custom-amount-payment")), required=False
     )
 

@@ -170,6 +170,9 @@ def test_list_links_of_the_merchant(sdk, business, merchant, customer):
     assert sdk.payment_links.list(account_id=merchant, types=["payment"]).result == []
     invoice_links = sdk.payment_links.list(account_id=merchant, types=["invoice-payment"]).result
     assert len(invoice_links) == 2
+    # Several types go as one comma-separated value (types=invoice-payment,payment).
+    both = sdk.payment_links.list(account_id=merchant, types=["invoice-payment", "payment"]).result
+    assert len(both) == 2
 
 
 def test_update_a_link(sdk, merchant, customer):
