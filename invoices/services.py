@@ -280,7 +280,8 @@ def _stored_line_rows(change: Change, invoice: Invoice) -> list[InvoiceLine | In
 
 
 def invoice_notify(*, ctx: TenantContext, invoice_id: UUID | str) -> None:
-    """Emails the invoice and its payment link again (through the outbox), as its send did."""
+    """Emails the invoice and its payment link again (through the outbox), as its send did; an invoice with no
+    address (neither its own nor its account's) is refused rather than skipped."""
     with ledger_change(ctx) as change:
         invoice = invoice_lock(change, invoice_id)
         if not (invoice.sent_at and invoice.is_payable):
@@ -289,6 +290,8 @@ def invoice_notify(*, ctx: TenantContext, invoice_id: UUID | str) -> None:
                 field="invoice_id",
                 code="invoice_state",
             )
+        if not invoice.email:
+            raise Conflict("the invoice has no email address to send to", field="invoice_id", code="no_email")
         change.add(invoice_notice_new(invoice=invoice, link=link_open(change, invoice)))
 
 

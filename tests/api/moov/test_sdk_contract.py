@@ -374,10 +374,17 @@ def test_notification_of_a_draft_is_a_409(sdk, merchant, customer):
     assert refused.value.status_code == 409
 
 
-def test_notification_needs_a_channel(sdk, merchant, customer):
-    invoice = _sent(sdk, merchant, customer)
+def test_notification_needs_a_channel_and_an_address(sdk, business, merchant):
+    no_email = business.account(entity_id=merchant, email="")
+    invoice = _sent(sdk, merchant, no_email)
     with pytest.raises(errors.InvoiceNotificationError) as refused:
         sdk.invoices.create_invoice_notification(
             account_id=merchant, invoice_id=invoice.invoice_id, channels=[]
         )
     assert refused.value.status_code == 422 and refused.value.data.channels
+    # The SDK: a 409 when the customer account has no email set.
+    with pytest.raises(errors.GenericError) as refused:
+        sdk.invoices.create_invoice_notification(
+            account_id=merchant, invoice_id=invoice.invoice_id, channels=["email"]
+        )
+    assert refused.value.status_code == 409 and "email" in refused.value.data.error
