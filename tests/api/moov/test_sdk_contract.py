@@ -100,8 +100,9 @@ def test_numbers_count_per_merchant_unless_given(sdk, business, merchant, custom
 
 
 def test_bearer_token_creates_lists_and_gets(sdk_bearer, merchant, customer):
-    created = _create(sdk_bearer, merchant, customer, line("Hours", "37.25"))
+    created = _create(sdk_bearer, merchant, customer, line("Hours", "37.25"), customer_email="pay@acme.test")
     assert created.total_amount.value_decimal == "37.25"
+    assert created.customer_email == "pay@acme.test"  # the invoice's own address over the account's
     listed = sdk_bearer.invoices.list_invoices(account_id=merchant)
     assert_moov_headers(listed.headers)
     assert [i.invoice_id for i in listed.result] == [created.invoice_id]
@@ -254,7 +255,11 @@ def test_update_a_draft_details_lines_and_amounts(sdk, merchant, customer):
         line_items={"items": [line("Hours", "12.5", 2), line("Travel", "0.000000001")]},
         invoice_date=_midnight("2026-04-01"),
         amount_details={"tax": money("2.50")},
-        payment={"allowed_methods": ["ach-debit-collect", "card-payment"]},
+        payment={
+            "allowed_methods": ["ach-debit-collect", "card-payment"],
+            "card_details": {"dynamic_descriptor": "ACME CONSULTING"},
+            "ach_details": {"company_entry_description": "INVOICE"},
+        },
     )
     updated = response.result
     assert isinstance(updated, components.Invoice)
@@ -265,11 +270,18 @@ def test_update_a_draft_details_lines_and_amounts(sdk, merchant, customer):
     assert updated.total_amount.value_decimal == "27.500000001"
     assert updated.amount_details.tax.value_decimal == "2.50"
     assert updated.payment.allowed_methods == ["ach-debit-collect", "card-payment"]
+    assert updated.payment.card_details.dynamic_descriptor == "ACME CONSULTING"
+    assert updated.payment.ach_details.company_entry_description == "INVOICE"
     assert (updated.invoice_date, updated.due_date) == (_midnight("2026-04-01"), _midnight("2026-05-01"))
 
     cleared = sdk.invoices.update_invoice(account_id=merchant, invoice_id=invoice.invoice_id, due_date=None)
     assert cleared.result.due_date is None
     assert cleared.result.invoice_date == _midnight("2026-04-01")  # left out: kept
+    undated = sdk.invoices.update_invoice(
+        account_id=merchant, invoice_id=invoice.invoice_id, invoice_date=None
+    )
+    assert undated.result.invoice_date is None
+    assert undated.result.total_amount.value_decimal == "27.500000001"
 
 
 def test_update_to_unpaid_sends_it_with_a_link(sdk, merchant, customer):
@@ -347,6 +359,19 @@ def test_delete_a_draft_only(sdk, merchant, customer):
     with pytest.raises(errors.GenericError) as refused:
         sdk.invoices.delete(account_id=merchant, invoice_id=sent.invoice_id)
     assert refused.value.status_code == 409 and refused.value.data.error
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="The SDK's delete: 'Deleted invoices are hidden from list results by default, but can still be "
+    "retrieved individually through the get invoice endpoint.' The app deletes the row (invoice_delete): "
+    "get answers 404. Keeping it needs a soft delete (a column, the list's filter, what get shows): not small.",
+)
+def test_a_deleted_invoice_can_still_be_retrieved(sdk, merchant, customer):
+    draft = _create(sdk, merchant, customer)
+    sdk.invoices.delete(account_id=merchant, invoice_id=draft.invoice_id)
+    got = sdk.invoices.get_invoice(account_id=merchant, invoice_id=draft.invoice_id).result
+    assert got.invoice_id == draft.invoice_id
 
 
 # --- createInvoiceNotification ---

@@ -3,11 +3,13 @@ test_sdk_contract.py): partial, over and full payments, and an invoice's link th
 paid."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 from moovio_sdk.models import components, errors
 
+from payments import services
 from tests.api.moov.sdk_client import amount_of, assert_moov_headers, basic_client, line, money
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -72,10 +74,28 @@ def test_partial_then_full_payment_to_nine_decimals(sdk, merchant, customer):
         rest.invoice_payment_id,
     ]
 
+    assert [i.invoice_id for i in sdk.invoices.list_invoices(account_id=merchant, status="paid").result] == [
+        invoice.invoice_id
+    ]
+
     listed = sdk.invoices.list_invoice_payments(account_id=merchant, invoice_id=invoice.invoice_id)
     assert_moov_headers(listed.headers)
     assert all(isinstance(p, components.InvoicePayment) for p in listed.result)
     assert [amount_of(p.amount) for p in listed.result] == [amount_of(first.amount), amount_of(rest.amount)]
+
+
+def test_money_applied_through_another_dialect_is_a_transfer(sdk, business, merchant, customer):
+    invoice = _sent(sdk, merchant, customer, "30.00")
+    # A bank transaction or a Zuora payment: recorded, then applied to the invoice.
+    payment = business.payment("25.00", account=customer)
+    services.payment_apply(
+        ctx=business.ctx(), invoice_id=invoice.invoice_id, payment_id=payment.id, amount=Decimal("25.00")
+    )
+    (listed,) = sdk.invoices.list_invoice_payments(account_id=merchant, invoice_id=invoice.invoice_id).result
+    assert listed.invoice_payment_type == components.InvoicePaymentType.TRANSFER
+    assert listed.transfer.transfer_id == str(payment.id) and listed.external is None
+    assert listed.amount.value_decimal == "25.00"
+    assert _invoice(sdk, merchant, invoice).paid_amount.value_decimal == "25.00"
 
 
 def test_overpayment_is_a_create_invoice_payment_error(sdk, merchant, customer):
@@ -195,6 +215,10 @@ def test_update_a_link(sdk, merchant, customer):
     cleared = sdk.payment_links.update(account_id=merchant, payment_link_code=code, expires_on=None).result
     assert cleared.expires_on is None and cleared.display.title == "Pay Acme"
     past = timezone.now() - timedelta(minutes=1)
+    retitled = sdk.payment_links.update(
+        account_id=merchant, payment_link_code=code, display={"title": "Pay now"}
+    )
+    assert (retitled.result.display.title, retitled.result.display.description) == ("Pay now", "Consulting")
     expired = sdk.payment_links.update(account_id=merchant, payment_link_code=code, expires_on=past).result
     assert expired.status == components.PaymentLinkStatus.EXPIRED
 
