@@ -181,9 +181,8 @@ def test_list_filters_by_status_and_customer(sdk, business, merchant, customer):
     other = business.account(entity_id=merchant, email="ap@other.test")
     draft = _create(sdk, merchant, customer)
     unpaid = _sent(sdk, merchant, other)
-    overdue = _sent(
-        sdk, merchant, customer, invoice_date=_midnight("2026-01-01"), due_date=_midnight("2026-01-31")
-    )
+    month_ago = _midnight((timezone.localdate() - timedelta(days=30)).isoformat())
+    overdue = _sent(sdk, merchant, customer, invoice_date=month_ago, due_date=month_ago)
     canceled = _create(sdk, merchant, customer)
     sdk.invoices.update_invoice(account_id=merchant, invoice_id=canceled.invoice_id, status="canceled")
     elsewhere = business.account(entity_id=business.entity_ids[1])
