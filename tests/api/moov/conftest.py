@@ -55,13 +55,18 @@ def customer(business, merchant):
 
 @pytest.fixture
 def sdk(business, moov_url):
-    """The SDK with its own security (HTTP Basic)."""
-    return basic_client(business, moov_url)
+    """The SDK with its own security (HTTP Basic). Closed after the test: a kept-alive connection would keep
+    a server thread waiting."""
+    with basic_client(business, moov_url) as client:
+        yield client
 
 
 @pytest.fixture
 def sdk_bearer(business, moov_url):
-    return bearer_client(business, moov_url)
+    client = bearer_client(business, moov_url)
+    http = client.sdk_configuration.client  # supplied to the SDK: the SDK leaves it open
+    yield client
+    http.close()
 
 
 @pytest.fixture

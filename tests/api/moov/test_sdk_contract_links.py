@@ -256,7 +256,8 @@ def test_links_of_another_merchant_or_business_are_not_found(
 ):
     code = _sent(sdk, merchant, customer).payment_link_code
     tenant, theirs = stranger
-    their_code = _sent(basic_client(tenant, moov_url), str(tenant.entity_ids[0]), theirs).payment_link_code
+    with basic_client(tenant, moov_url) as their_sdk:
+        their_code = _sent(their_sdk, str(tenant.entity_ids[0]), theirs).payment_link_code
     for account_id, link_code in ((str(business.entity_ids[1]), code), (merchant, their_code)):
         for operation, fields in (
             (sdk.payment_links.get, {}),
