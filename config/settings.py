@@ -196,6 +196,9 @@ OAUTH2_PROVIDER = {
     "DEFAULT_SCOPES": ["invoices.read", "invoices.write"],
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("ACCESS_TOKEN_EXPIRE_SECONDS", default=3600),
     "CLIENT_SECRET_HASHER": "client_secret_sha256",
+    # UUID client ids and 42-character secrets, for the provisioning commands and the admin alike.
+    "CLIENT_ID_GENERATOR_CLASS": "tenants.oauth.ClientIdGenerator",
+    "CLIENT_SECRET_GENERATOR_CLASS": "tenants.oauth.ClientSecretGenerator",
     "OAUTH2_VALIDATOR_CLASS": "tenants.oauth.TenantOAuth2Validator",
     "SCOPES_BACKEND_CLASS": "tenants.oauth.ClientScopes",
     # Tokens are stored as SHA-256 checksums only: a database leak yields no usable token.

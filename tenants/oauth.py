@@ -1,7 +1,27 @@
-"""django-oauth-toolkit hooks: each client may only ask for the scopes it was granted."""
+"""django-oauth-toolkit hooks: each client may only ask for the scopes it was granted, and credentials
+are generated in the shape the strictest client SDK accepts."""
 
+import secrets
+import uuid
+
+from oauth2_provider.generators import BaseHashGenerator
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import SettingsScopes
+
+# Credentials every dialect's SDK accepts: the strictest refuses, before sending anything, a client id that
+# is not 36 characters and a client secret over 42. So a UUID id, and a secret of token_urlsafe(31): 42
+# characters, 248 random bits (stored hashed, like any other).
+CLIENT_SECRET_LENGTH = 42
+
+
+class ClientIdGenerator(BaseHashGenerator):
+    def hash(self) -> str:
+        return str(uuid.uuid4())
+
+
+class ClientSecretGenerator(BaseHashGenerator):
+    def hash(self) -> str:
+        return secrets.token_urlsafe(31)
 
 
 class ClientScopes(SettingsScopes):

@@ -1,5 +1,6 @@
 """Tenants, their API clients and billing accounts. The only code that creates them."""
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -10,6 +11,7 @@ from uuid import UUID
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import get_access_token_model, set_token_value
 
 from core.errors import Forbidden, Invalid
@@ -17,6 +19,7 @@ from core.ids import parse_uuid
 from core.money import currency_validate
 from tenants.context import TenantContext
 from tenants.models import ALL_SCOPES, Account, ApiClient, Business, Entity
+from tenants.oauth import CLIENT_SECRET_LENGTH
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,8 @@ def business_provision(
         Entity(business=business, name="Default" if i == 0 else f"Entity {i + 1}", is_default=i == 0)
         for i in range(entities)
     )
-    secret = client_secret or secrets.token_urlsafe(48)
+    # The id (the model's default) and the secret come from settings' generators (tenants.oauth).
+    secret = client_secret or generate_client_secret()
     client = ApiClient(
         business=business,
         name=f"{name} API client",
@@ -83,13 +87,16 @@ def business_provision(
 
 
 DEMO_BUSINESS_NAME = "Demo Business"
-DEMO_CLIENT_ID = "demo-client"
+# Fixed, and in the shape of every generated client id (a UUID: see tenants.oauth).
+DEMO_CLIENT_ID = "de30c11e-0000-4000-8000-000000000001"
 
 
 def _demo_secret(purpose: str) -> str:
     # Derived from SECRET_KEY so that provisioning the demo twice prints the same credentials and changes
-    # nothing. Only ever used with DEBUG on (see demo_provision).
-    return hmac.new(settings.SECRET_KEY.encode(), f"demo:{purpose}".encode(), hashlib.sha256).hexdigest()
+    # nothing. Only ever used with DEBUG on (see demo_provision). URL-safe base64 of the HMAC, cut to the
+    # length of a generated secret: 42 characters, 252 bits.
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"demo:{purpose}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode()[:CLIENT_SECRET_LENGTH]
 
 
 @transaction.atomic

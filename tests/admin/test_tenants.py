@@ -3,6 +3,7 @@ tokens at once, and nothing can be pointed at another business."""
 
 import base64
 import re
+import uuid
 
 import pytest
 from django.contrib.messages import get_messages
@@ -43,6 +44,8 @@ def test_creating_a_client_shows_its_secret_once_and_the_secret_works(staff_clie
         follow=True,
     )
     client_id, secret = shown_secret(response)
+    # Zuora's SDK sends a 36-character client id and a secret of at most 42.
+    assert str(uuid.UUID(client_id)) == client_id and len(secret) == 42
     client = ApiClient.objects.get(client_id=client_id)
     assert (client.business_id, client.name, client.scopes) == (acme.business_id, "ERP", "invoices.read")
     assert secret not in client.client_secret  # stored hashed

@@ -1,4 +1,5 @@
 import json
+import uuid
 from io import StringIO
 
 import pytest
@@ -8,8 +9,15 @@ from oauth2_provider.models import AccessToken
 
 from core.ids import parse_uuid
 from tenants.models import Account, ApiClient, Business, Entity
+from tenants.services import demo_provision
 
 pytestmark = pytest.mark.django_db
+
+
+def assert_sdk_shaped(client_id: str, secret: str) -> None:
+    """A client id and secret Zuora's SDK sends: a 36-character id (a UUID here), at most 42 for the secret."""
+    assert len(client_id) == 36 and str(uuid.UUID(client_id)) == client_id
+    assert len(secret) == 42
 
 
 def _provision(*args) -> dict:
@@ -27,6 +35,7 @@ def test_provision_tenant_prints_working_credentials(api):
     assert entities.count() == 3
     assert str(entities.get(is_default=True).id) == data["entity_ids"][0]
     client = ApiClient.objects.get(client_id=data["client_id"])
+    assert_sdk_shaped(data["client_id"], data["client_secret"])
     assert client.all_entities and client.scope_list == ["invoices.read", "invoices.write"]
     # The secret is stored hashed, never in clear.
     assert data["client_secret"] not in client.client_secret
@@ -74,6 +83,9 @@ def test_demo_provisioning_twice_changes_nothing(settings):
         Account.objects.across_tenants(reason="test").count(),
     ]
     assert snapshot == list(AccessToken.objects.values_list("id", "expires", "token_checksum"))
+    demo = demo_provision()
+    assert_sdk_shaped(demo.client.client_id, demo.client_secret)
+    assert demo.client_secret in first.getvalue()
 
 
 def test_demo_refuses_without_debug(settings):

@@ -1,0 +1,134 @@
+"""The Zuora edge driven by Zuora's own Python SDK (zuora-sdk) against a live server: ZuoraClient gets its
+token from POST /oauth/token (OAuthApi.create_token validates the credentials' shape before sending them)
+and refreshes it, and every answer is read the way a generated operation reads it: by status, through its
+`_response_types_map`, into the SDK's models."""
+
+import time
+import uuid
+
+import pytest
+from zuora_sdk.exceptions import ApiException
+from zuora_sdk.zuora_client import ZuoraClient
+
+from tenants.services import demo_provision
+from tests.factories import make_tenant
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# What the SDK's CRUD operations (e.g. UsageApi.get_usage) map each status to.
+CRUD_GET = {
+    "200": "object",
+    "400": "ProxyBadRequestResponse",
+    "401": "ProxyUnauthorizedResponse",
+    "403": "CommonErrorResponse",
+    "404": "ProxyNoDataResponse",
+}
+
+
+@pytest.fixture(autouse=True)
+def no_kept_connections(settings):
+    """The live server answers in threads, each with its own database connection: closed after every
+    request, or the test database could not be dropped at the end."""
+    database = settings.DATABASES["default"]
+    kept = database.get("CONN_MAX_AGE")
+    database["CONN_MAX_AGE"] = 0
+    yield
+    database["CONN_MAX_AGE"] = kept
+
+
+@pytest.fixture
+def tenant(transactional_db):
+    return make_tenant()
+
+
+@pytest.fixture
+def zuora(live_server):
+    """ZuoraClient as an integration builds it, pointed at the live server; stopped after the test."""
+    made = []
+
+    def build(client_id: str, client_secret: str) -> ZuoraClient:
+        client = ZuoraClient(client_id=client_id, client_secret=client_secret, env=None)
+        client.set_base_url(live_server.url)
+        client.set_retry_config(max_retries=1, retry_base_delay=1)  # a refused token fails at once
+        made.append(client)
+        return client
+
+    yield build
+    for client in made:
+        # stop_auto_auth() would wait 5 s for the refresh thread, asleep for its interval: tell the thread
+        # to do nothing when it wakes (it is a daemon), and close the SDK's connections.
+        client._stop_refresh.set()
+        client._refresh_timer = None
+        client.api_client.rest_client.pool_manager.clear()
+
+
+def call(client: ZuoraClient, method: str, path: str, types: dict, body=None):
+    """One request the way a generated operation makes it (param_serialize, call_api, response_deserialize):
+    the data on 2xx, an ApiException whose `data` is the status's model otherwise."""
+    headers = {"Accept": "application/json"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    api = client.api_client
+    response = api.call_api(*api.param_serialize(method, path, header_params=headers, body=body))
+    response.read()
+    return api.response_deserialize(response_data=response, response_types_map=types).data
+
+
+def account_of(client: ZuoraClient, account_id: uuid.UUID) -> dict:
+    return call(client, "GET", f"/v1/object/account/{account_id.hex}", CRUD_GET)
+
+
+def test_the_sdk_gets_a_token_for_provisioned_credentials_and_calls_with_it(zuora, tenant):
+    account = tenant.account(name="Acme")
+    client = zuora(tenant.client.client_id, tenant.provisioned.client_secret)
+    client.initialize()
+    assert client.token["access_token"], "ZuoraClient got no token"
+    assert not client.is_token_expired()
+    assert account_of(client, account.id)["Name"] == "Acme"
+
+
+def test_the_demo_credentials_fit_the_sdk(zuora, settings):
+    settings.DEBUG = True  # as in `make run`
+    demo = demo_provision()
+    client = zuora(demo.client.client_id, demo.client_secret)
+    client.initialize()
+    assert client.token["access_token"], "ZuoraClient got no token"
+
+
+@pytest.fixture
+def short_tokens(settings):
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "ACCESS_TOKEN_EXPIRE_SECONDS": 2}
+
+
+def test_an_expired_token_is_refused_and_the_sdk_refreshes_it(zuora, tenant, short_tokens):
+    """ZuoraClient keeps `expires_at` from expires_in but does not act on it: is_token_expired() tells the
+    integration, which calls refresh_token(); initialize()'s thread refreshes on a timer (next test)."""
+    account = tenant.account()
+    client = zuora(tenant.client.client_id, tenant.provisioned.client_secret)
+    client.initialize()
+    first = client.token["access_token"]
+    assert account_of(client, account.id)["Id"] == account.id.hex
+    time.sleep(2.1)
+    assert client.is_token_expired()
+    with pytest.raises(ApiException) as refused:
+        account_of(client, account.id)
+    assert refused.value.status == 401
+    client.refresh_token()
+    assert client.token["access_token"] != first and not client.is_token_expired()
+    assert account_of(client, account.id)["Id"] == account.id.hex
+
+
+def test_the_sdks_timer_gets_a_new_token_before_the_old_one_expires(zuora, tenant, short_tokens):
+    """initialize() starts a thread that asks for a new token every refresh interval (10 minutes by default;
+    set_refresh_interval refuses less than 60 s, so the test sets 1 s directly), whatever expires_in says."""
+    account = tenant.account()
+    client = zuora(tenant.client.client_id, tenant.provisioned.client_secret)
+    client._refresh_interval = 1
+    client.initialize()
+    tokens = [client.token["access_token"]]
+    deadline = time.monotonic() + 5
+    while len(set(tokens)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        tokens.append(client.token["access_token"])
+        assert account_of(client, account.id)["Id"] == account.id.hex  # never an expired one
+    assert len(set(tokens)) >= 3
