@@ -55,7 +55,7 @@ MIDDLEWARE = [
     "api.middleware.UnreadBodyMiddleware",
     "api.middleware.RequestIdMiddleware",
     "api.observability.MetricsMiddleware",
-    "api.zuora.middleware.ZuoraTrackIdMiddleware",
+    "api.zuora.middleware.ZuoraHeadersMiddleware",
     "api.middleware.GZipResponseMiddleware",
     "api.middleware.RequestBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",

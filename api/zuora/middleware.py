@@ -3,7 +3,7 @@ from django.http import JsonResponse
 from api.zuora.errors import envelope
 
 FORBIDDEN_CHARACTERS = set(":;\"'")
-ZUORA_PATHS = ("/v1/", "/oauth/token")
+ZUORA_PATHS = ("/v1/", "/oauth/")
 
 
 def valid_track_id(value: str) -> bool:
@@ -11,19 +11,24 @@ def valid_track_id(value: str) -> bool:
     return len(value) <= 64 and all(" " <= ch <= "~" and ch not in FORBIDDEN_CHARACTERS for ch in value)
 
 
-class ZuoraTrackIdMiddleware:
-    """Zuora-Track-Id: checked before any work and echoed on every Zuora response, errors included."""
+class ZuoraHeadersMiddleware:
+    """Zuora's response headers, on every answer under its paths, errors included: Zuora-Request-Id, the
+    request's id (x-request-id's value, set by api.middleware.RequestIdMiddleware outside this one), and
+    Zuora-Track-Id, checked before any work and echoed."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        track_id = request.headers.get("Zuora-Track-Id")
-        if track_id is None or not request.path.startswith(ZUORA_PATHS):
+        if not request.path.startswith(ZUORA_PATHS):
             return self.get_response(request)
-        if not valid_track_id(track_id):
+        track_id = request.headers.get("Zuora-Track-Id")
+        if track_id is not None and not valid_track_id(track_id):
             message = "Zuora-Track-Id must be at most 64 US-ASCII characters without : ; \" or '"
-            return JsonResponse(envelope("INVALID_VALUE", message), status=400)
-        response = self.get_response(request)
-        response["Zuora-Track-Id"] = track_id
+            response = JsonResponse(envelope("INVALID_VALUE", message), status=400)
+        else:
+            response = self.get_response(request)
+            if track_id is not None:
+                response["Zuora-Track-Id"] = track_id
+        response["Zuora-Request-Id"] = request.request_id
         return response

@@ -199,6 +199,14 @@ class ZuoraSchema(DialectSchema):
         ),
         OpenApiParameter("Zuora-Track-Id", TRACK_ID_SCHEMA, HEADER, description="Echoed on the response."),
         OpenApiParameter("Zuora-Track-Id", TRACK_ID_SCHEMA, HEADER, response=True),
+        OpenApiParameter(
+            "Zuora-Request-Id",
+            OpenApiTypes.UUID,
+            HEADER,
+            response=True,
+            required=True,
+            description="The request's id: x-request-id's value.",
+        ),
     )
     error = Error
     errors = {400: BAD_REQUEST, 401: Message}
@@ -215,6 +223,7 @@ def _token_response(description: str, schema: dict, headers: dict | None = None)
         "description": description,
         "headers": {
             "x-request-id": {"schema": {"type": "string", "format": "uuid"}, "required": True},
+            "Zuora-Request-Id": {"schema": {"type": "string", "format": "uuid"}, "required": True},
             **(headers or {}),
         },
         "content": {"application/json": {"schema": schema}},

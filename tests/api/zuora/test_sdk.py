@@ -7,6 +7,7 @@ import time
 import uuid
 
 import pytest
+from zuora_sdk.api.o_auth_api import OAuthApi
 from zuora_sdk.exceptions import ApiException
 from zuora_sdk.zuora_client import ZuoraClient
 
@@ -132,3 +133,18 @@ def test_the_sdks_timer_gets_a_new_token_before_the_old_one_expires(zuora, tenan
         tokens.append(client.token["access_token"])
         assert account_of(client, account.id)["Id"] == account.id.hex  # never an expired one
     assert len(set(tokens)) >= 3
+
+
+def test_the_sdk_reads_the_request_id_and_the_track_id_on_answers_and_refusals(zuora, tenant):
+    client = zuora(tenant.client.client_id, tenant.provisioned.client_secret)
+    tokens = OAuthApi(client.api_client)
+    form = {"client_id": client.client_id, "grant_type": "client_credentials", "zuora_track_id": "run-7"}
+    answer = tokens.create_token_with_http_info(client_secret=client.client_secret, **form)
+    assert answer.status_code == 200 and answer.data.access_token
+    assert answer.headers["Zuora-Request-Id"] == answer.headers["x-request-id"]
+    assert answer.headers["Zuora-Track-Id"] == "run-7"
+    with pytest.raises(ApiException) as refused:
+        tokens.create_token(client_secret="wrong", **form)
+    assert refused.value.status == 401
+    assert refused.value.zuora_request_id == refused.value.headers["x-request-id"]
+    assert refused.value.zuora_track_id == "run-7"

@@ -488,6 +488,49 @@ def test_track_id_is_echoed_even_on_errors(api, tenant):
     assert unauthorized.status_code == 401 and unauthorized["Zuora-Track-Id"] == "t-1"
 
 
+def _token_form(tenant, secret=None):
+    return {
+        "grant_type": "client_credentials",
+        "client_id": tenant.client.client_id,
+        "client_secret": secret or tenant.provisioned.client_secret,
+    }
+
+
+# One request of each kind a Zuora client may get back, sent with `extra` headers (Django's META names).
+ANSWERS = {
+    "200": lambda api, tenant, extra: _get(api, tenant, f"account/{tenant.account().id.hex}", **extra),
+    "401": lambda api, tenant, extra: api.get("/v1/object/x", HTTP_AUTHORIZATION="Bearer nope", **extra),
+    "404": lambda api, tenant, extra: _get(api, tenant, "account/" + "0" * 32, **extra),
+    "bad track id": lambda api, tenant, extra: _get(
+        api, tenant, "account/x", **{**extra, "HTTP_ZUORA_TRACK_ID": "a;b"}
+    ),
+    "413": lambda api, tenant, extra: api.post(
+        "/v1/object/account", "x", content_type="application/json", CONTENT_LENGTH=str(2**21), **extra
+    ),
+    "token": lambda api, tenant, extra: api.post("/oauth/token", _token_form(tenant), **extra),
+    "token 401": lambda api, tenant, extra: api.post("/oauth/token", _token_form(tenant, "wrong"), **extra),
+    "token 400": lambda api, tenant, extra: api.post(
+        "/oauth/token", {**_token_form(tenant), "grant_type": "x"}, **extra
+    ),
+}
+
+
+@pytest.mark.parametrize("answer", ANSWERS)
+def test_every_answer_carries_its_request_id_as_zuora_request_id(api, tenant, answer):
+    response = ANSWERS[answer](api, tenant, {})
+    assert response["Zuora-Request-Id"] == response["x-request-id"]
+
+
+@pytest.mark.parametrize("answer", ANSWERS)
+def test_a_sent_request_id_and_track_id_come_back_on_every_answer(api, tenant, answer):
+    sent = "3f0d8a62-5be4-4b7e-9d3a-2f6c1e0b9a47"
+    extra = {"HTTP_X_REQUEST_ID": sent, "HTTP_ZUORA_TRACK_ID": "batch-42"}
+    response = ANSWERS[answer](api, tenant, extra)
+    assert response["Zuora-Request-Id"] == response["x-request-id"] == sent
+    # An invalid track id is refused (400), not echoed.
+    assert response.get("Zuora-Track-Id") == (None if answer == "bad track id" else "batch-42")
+
+
 @pytest.mark.parametrize("track_id", ["a:b", "a;b", 'a"b', "a'b", "x" * 65, "caf\u00e9"])
 def test_invalid_track_id_is_400_before_any_work(api, tenant, ledger, track_id):
     account, _ = ledger
