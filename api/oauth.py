@@ -24,6 +24,7 @@ from oauth2_provider.oauth2_backends import OAuthLibCore
 from oauthlib.common import Request as OAuthlibRequest
 
 from api import throttling
+from api.errors import renderer_for_path
 
 GRANT_TYPE = "client_credentials"
 # The parameters of a token or revocation request: each name with every value it was sent with.
@@ -104,6 +105,14 @@ class TokenView(View):
     """POST /oauth/token (client credentials), answered the way Zuora's token endpoint does: django-oauth-
     toolkit's body, with `token_type` lowercase `bearer` and a `jti` that identifies the token without
     revealing it."""
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        # Django's 405 has no body; the dialect of this path answers it in its JSON (api.errors' registry).
+        response = renderer_for_path(request.path).json_response(
+            405, f'Method "{request.method}" not allowed.'
+        )
+        response["Allow"] = ", ".join(method.upper() for method in self._allowed_methods())
+        return response
 
     def post(self, request, *args, **kwargs):
         refusal = throttle(request)

@@ -1,16 +1,19 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api.health import healthz, index, readyz
 from api.moov import tokens as moov_tokens
 from api.oauth import TokenView
 from api.observability import metrics
+from api.zuora import views as zuora_views
 
 urlpatterns = [
     path("", index, name="index"),
     path("admin/", admin.site.urls),
     path("oauth/token", TokenView.as_view(), name="oauth-token"),
+    # Anything else under /oauth/ is Zuora's 404 in JSON, as under /v1/ (api/zuora/urls.py).
+    re_path(r"^oauth/", zuora_views.not_found, name="zuora-oauth-not-found"),
     path("oauth2/token", moov_tokens.TokenView.as_view(), name="moov-oauth2-token"),
     path("oauth2/revoke", moov_tokens.RevokeView.as_view(), name="moov-oauth2-revoke"),
     path("healthz", healthz, name="healthz"),

@@ -106,3 +106,12 @@ def _flatten(detail, path=()):
 
 
 RENDERER = errors.register(ZuoraErrors())
+
+
+class ZuoraTokenErrors(ZuoraErrors):
+    """The same envelopes for what the middleware and Django answer under /oauth/ (413, 404, 405, 500)."""
+
+    path_prefix = "/oauth/"
+
+
+errors.register(ZuoraTokenErrors())

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from api.zuora import views
 
@@ -20,4 +20,6 @@ urlpatterns = [
     ),
     path("object/refund", views.RefundCreateView.as_view(), name="zuora-refund-create"),
     path("object/refund/<str:object_id>", views.RefundView.as_view(), name="zuora-refund"),
+    # Last: anything else under /v1/ is Zuora's 404, in JSON, whatever DEBUG says. Routes go above it.
+    re_path(r"^.*$", views.not_found, name="zuora-not-found"),
 ]

@@ -1,10 +1,12 @@
 from datetime import UTC, datetime, time
 
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from api.zuora import presenters, schemas, serializers
 from api.zuora.base import ZuoraView
+from api.zuora.errors import RENDERER
 from invoices import selectors as invoice_selectors
 from payments import selectors, services
 from payments.models import Payment
@@ -154,3 +156,11 @@ class RefundView(ZuoraView):
     def get(self, request, object_id):
         refund = selectors.refund_get(ctx=self.tenant, refund_id=object_id)
         return Response(presenters.refund(refund))
+
+
+# Exempt: a POST without a CSRF cookie would otherwise get Django's 403 page, not the 404.
+@csrf_exempt
+def not_found(request, *args, **kwargs):
+    """A path under /v1/ or /oauth/ that is none of Zuora's: its 404 in JSON, whatever DEBUG says (with DEBUG
+    on, Django would answer an unresolved path with its HTML page, not handler404)."""
+    return RENDERER.json_response(404, "Not Found")

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 import simplejson
+from rest_framework.test import APIClient
 
+from api.zuora import urls as zuora_urls
 from invoices import services as invoice_services
 from ledger.models import LedgerEvent
 from payments.models import InvoicePayment, Payment
@@ -561,9 +563,58 @@ def test_unknown_ids_are_404(api, tenant, path, object_id):
     assert response.json()["Errors"][0]["Code"] == "INVALID_ID"
 
 
-def test_unknown_route_is_404_in_zuoras_envelope(api, tenant):
-    response = _get(api, tenant, "subscription/123")
-    assert response.status_code == 404 and response.json()["Success"] is False
+def _json_envelope(response, status: int) -> dict:
+    """Zuora's JSON, never Django's HTML page, with the request's id."""
+    assert response.status_code == status, response.content[:200]
+    assert response["Content-Type"] == "application/json", response.content[:200]
+    assert response["Zuora-Request-Id"] == response["x-request-id"]
+    body = response.json()
+    assert body["Success"] is False and body["Errors"][0]["Code"]
+    return body
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/v1/object/subscription/123"),
+        ("get", "/v1/object/account/a/b"),
+        ("post", "/v1/object/invoice"),
+        ("delete", "/v1/nothing-here"),
+        ("get", "/oauth/nothing-here"),
+        ("post", "/oauth/token/"),
+    ],
+)
+def test_an_unknown_path_is_a_404_in_zuoras_json_whatever_debug_says(settings, tenant, method, path, debug):
+    settings.DEBUG = debug
+    api = APIClient(enforce_csrf_checks=True)  # as real clients are: a POST without a CSRF cookie
+    response = getattr(api, method)(path, **_h(tenant))
+    _json_envelope(response, 404)
+
+
+def test_the_catch_all_stays_below_every_route():
+    """A route added after it would never be reached."""
+    assert [p.name for p in zuora_urls.urlpatterns].index("zuora-not-found") == len(
+        zuora_urls.urlpatterns
+    ) - 1
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("get", "/oauth/token", "POST"),
+        ("put", "/oauth/token", "POST"),
+        ("delete", "/v1/object/account/{account}", "GET"),
+        ("put", "/v1/object/payment", "POST"),
+    ],
+)
+def test_a_method_a_route_lacks_is_a_405_in_zuoras_json(settings, api, tenant, method, path, allowed, debug):
+    settings.DEBUG = debug
+    path = path.format(account=tenant.account().id.hex)
+    response = getattr(api, method)(path, **_h(tenant))
+    _json_envelope(response, 405)
+    assert allowed in response["Allow"]
 
 
 def test_malformed_json_and_non_object_bodies_are_400(api, tenant):
