@@ -124,6 +124,9 @@ class TokenView(View):
         if answer.status == 200:
             body = {**body, "token_type": "bearer"}
             body["jti"] = hashlib.sha256(body["access_token"].encode()).hexdigest()[:32]
+        elif answer.status == 401:
+            # Zuora's SDK reads a 401 as ProxyUnauthorizedResponse, whose one member is `message`.
+            body = {**body, "message": "Authentication error"}
         response = JsonResponse(body, status=answer.status)
         for name, value in answer.headers.items():
             if name.lower() != "content-type":

@@ -1,4 +1,14 @@
-"""Zuora's envelopes: `{"Success": false, "Errors": [{"Code", "Message"}]}`, and 401 `{"message": "Authentication error"}`."""
+"""Zuora's CRUD error bodies, in the shapes its SDK (zuora-sdk) deserializes each status into:
+
+| status | body | SDK model |
+| --- | --- | --- |
+| 400 | `{"Success": false, "Errors": [{"Code", "Message"}]}` (rejectUnknownFields: `{"message"}`) | ProxyBadRequestResponse |
+| 401 | `{"message": "Authentication error"}` | ProxyUnauthorizedResponse |
+| 403 | `{"code": 50000010, "message"}` | CommonErrorResponse |
+| 404 | the object named by the URL is not there: `{"done": true, "records": [], "size": 0}` | ProxyNoDataResponse |
+
+Other statuses (and a path that is no route) keep the `Errors` envelope, which the SDK maps nothing to.
+"""
 
 from rest_framework.response import Response
 
@@ -15,7 +25,6 @@ class UnrecognisedFields(errors.RequestRefused):
 
 STATUS_CODES = {
     400: "INVALID_VALUE",
-    403: "INVALID_VALUE",
     404: "INVALID_ID",
     405: "INVALID_VALUE",
     413: "INVALID_VALUE",
@@ -47,6 +56,13 @@ def envelope(code: str, message: str) -> dict:
     return {"Success": False, "Errors": [{"Code": code, "Message": message}]}
 
 
+# A CRUD read of an object that is not there answers an empty query result.
+NO_DATA = {"done": True, "records": [], "size": 0}
+# Zuora's numeric codes are a 6-digit resource code and a 2-digit category: 500000 is the one it gives when
+# the request names no field (Zuora's "unknown object and field"), 10 "permission or access denied".
+FORBIDDEN_CODE = 50000010
+
+
 class ZuoraErrors(errors.ErrorRenderer):
     path_prefix = "/v1/"
     # Zuora answers broken business rules with 400 and an error code, not 409/422.
@@ -55,6 +71,8 @@ class ZuoraErrors(errors.ErrorRenderer):
     def body(self, status, message, exc=None):
         if status == 401:
             return {"message": "Authentication error"}
+        if status == 403:
+            return {"code": FORBIDDEN_CODE, "message": message}
         if isinstance(exc, UnrecognisedFields):
             return {"message": "Error - unrecognised fields"}
         return envelope(STATUS_CODES.get(status, "INVALID_VALUE"), message)
@@ -66,9 +84,10 @@ class ZuoraErrors(errors.ErrorRenderer):
             in_path = (request is not None and request.method == "GET") or exc.field == getattr(
                 view, "path_field", None
             )
-            status = 404 if in_path else 400
+            if in_path:
+                return Response(NO_DATA, status=404)
             field = FIELD_NAMES.get(exc.field, exc.field) or "Id"
-            return Response(envelope("INVALID_ID", f"{field}: {exc.message}"), status=status)
+            return Response(envelope("INVALID_ID", f"{field}: {exc.message}"), status=400)
         if isinstance(exc, app.ApplicationError) and not isinstance(exc, app.Forbidden):
             status = self.application_status[type(exc)]
             code = "DUPLICATE_VALUE" if exc.code == "duplicate" else "INVALID_VALUE"

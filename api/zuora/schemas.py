@@ -130,6 +130,27 @@ BAD_REQUEST = PolymorphicProxySerializer(
     component_name="ZuoraBadRequest", serializers=[Error, Message], resource_type_field_name=None
 )
 
+
+class Forbidden(serializers.Serializer):
+    """The SDK's CommonErrorResponse."""
+
+    code = serializers.IntegerField(help_text="50000010: permission or access denied.")
+    message = serializers.CharField()
+
+
+class NoData(serializers.Serializer):
+    """The object named by the URL is not there (the SDK's ProxyNoDataResponse)."""
+
+    done = serializers.BooleanField(help_text="Always true.")
+    records = serializers.ListField(child=serializers.DictField(), max_length=0)
+    size = serializers.IntegerField(help_text="Always 0.")
+
+
+# A missing object, or a path that is none of the routes (the Errors envelope).
+NOT_FOUND = PolymorphicProxySerializer(
+    component_name="ZuoraNotFound", serializers=[NoData, Error], resource_type_field_name=None
+)
+
 TRACK_ID_SCHEMA = {
     "type": "string",
     "maxLength": 64,
@@ -209,7 +230,7 @@ class ZuoraSchema(DialectSchema):
         ),
     )
     error = Error
-    errors = {400: BAD_REQUEST, 401: Message}
+    errors = {400: BAD_REQUEST, 401: Message, 403: Forbidden, 404: NOT_FOUND}
 
     def get_override_parameters(self):
         parameters = super().get_override_parameters()
@@ -277,7 +298,10 @@ TOKEN_OPERATION = {
             },
         ),
         "400": _token_response("An invalid request, grant type or scope", _OAUTH_ERROR),
-        "401": _token_response("Unknown client or wrong secret", _OAUTH_ERROR),
+        "401": _token_response(
+            "Unknown client or wrong secret",
+            {**_OAUTH_ERROR, "properties": {**_OAUTH_ERROR["properties"], "message": {"type": "string"}}},
+        ),
         "429": _token_response(
             "Too many token requests from this address",
             _OAUTH_ERROR,

@@ -45,7 +45,8 @@ def test_token_endpoint_refuses_a_bad_secret(api, tenant):
         {"grant_type": "client_credentials", "client_id": tenant.client.client_id, "client_secret": "wrong"},
     )
     assert response.status_code == 401
-    assert response.json() == {"error": "invalid_client"}
+    # RFC 6749's error, and the message Zuora's SDK reads (ProxyUnauthorizedResponse).
+    assert response.json() == {"error": "invalid_client", "message": "Authentication error"}
 
 
 @pytest.mark.parametrize("grant_type", ["sideways", "password", "authorization_code", "refresh_token", ""])

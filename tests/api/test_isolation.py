@@ -123,10 +123,13 @@ NOUNS = {
 
 
 def _zuora_missing(noun: str, in_path: bool) -> tuple[int, dict]:
-    """An object named by the URL is a 404; an id in a body is Zuora's INVALID_ID in a 400."""
+    """An object named by the URL is a 404 with no data (ProxyNoDataResponse); an id in a body is Zuora's
+    INVALID_ID in a 400."""
+    if in_path:
+        return 404, {"done": True, "records": [], "size": 0}
     field = {"account": "AccountId", "invoice": "InvoiceId", "payment": "PaymentId"}.get(noun, "Id")
     errors = [{"Code": "INVALID_ID", "Message": f"{field}: {noun} not found"}]
-    return 404 if in_path else 400, {"Success": False, "Errors": errors}
+    return 400, {"Success": False, "Errors": errors}
 
 
 @dataclass(frozen=True)

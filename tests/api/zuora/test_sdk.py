@@ -9,6 +9,12 @@ import uuid
 import pytest
 from zuora_sdk.api.o_auth_api import OAuthApi
 from zuora_sdk.exceptions import ApiException
+from zuora_sdk.models import (
+    CommonErrorResponse,
+    ProxyBadRequestResponse,
+    ProxyNoDataResponse,
+    ProxyUnauthorizedResponse,
+)
 from zuora_sdk.zuora_client import ZuoraClient
 
 from tenants.services import demo_provision
@@ -16,8 +22,9 @@ from tests.factories import make_tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# What the SDK's CRUD operations (e.g. UsageApi.get_usage) map each status to.
-CRUD_GET = {
+# What the SDK's CRUD operations map each status to (UsageApi.get_usage; the updates, e.g.
+# ProductRatePlanChargesApi.update_product_rate_plan_charge, the same; the creations have no 404).
+CRUD = {
     "200": "object",
     "400": "ProxyBadRequestResponse",
     "401": "ProxyUnauthorizedResponse",
@@ -39,6 +46,11 @@ def no_kept_connections(settings):
 
 @pytest.fixture
 def tenant(transactional_db):
+    return make_tenant()
+
+
+@pytest.fixture
+def other_tenant(transactional_db):
     return make_tenant()
 
 
@@ -76,7 +88,7 @@ def call(client: ZuoraClient, method: str, path: str, types: dict, body=None):
 
 
 def account_of(client: ZuoraClient, account_id: uuid.UUID) -> dict:
-    return call(client, "GET", f"/v1/object/account/{account_id.hex}", CRUD_GET)
+    return call(client, "GET", f"/v1/object/account/{account_id.hex}", CRUD)
 
 
 def test_the_sdk_gets_a_token_for_provisioned_credentials_and_calls_with_it(zuora, tenant):
@@ -148,3 +160,49 @@ def test_the_sdk_reads_the_request_id_and_the_track_id_on_answers_and_refusals(z
     assert refused.value.status == 401
     assert refused.value.zuora_request_id == refused.value.headers["x-request-id"]
     assert refused.value.zuora_track_id == "run-7"
+
+
+def refusal(client, method, path, types, body=None) -> ApiException:
+    with pytest.raises(ApiException) as refused:
+        call(client, method, path, types, body)
+    return refused.value
+
+
+def test_every_crud_error_parses_into_the_model_the_sdk_maps_its_status_to(zuora, tenant, other_tenant):
+    client = zuora(tenant.client.client_id, tenant.provisioned.client_secret)
+    client.initialize()
+
+    missing = refusal(client, "GET", "/v1/object/invoice/" + "0" * 32, CRUD)
+    assert missing.status == 404 and isinstance(missing.data, ProxyNoDataResponse)
+    assert (missing.data.done, missing.data.records, missing.data.size) == (True, [], 0)
+    assert missing.zuora_request_id
+
+    unchanged = refusal(client, "PUT", "/v1/object/invoice-payment/" + "0" * 32, CRUD, {"Amount": 5})
+    assert unchanged.status == 404 and unchanged.data.done is True
+
+    invalid = refusal(client, "POST", "/v1/object/account", CRUD, {"Currency": "USD"})
+    assert invalid.status == 400 and isinstance(invalid.data, ProxyBadRequestResponse)
+    assert invalid.data.success is False
+    assert (invalid.data.errors[0].code, invalid.data.errors[0].message) == (
+        "MISSING_REQUIRED_VALUE",
+        "Name: This field is required.",
+    )
+
+    client.set_entity_id(other_tenant.entity_ids[0].hex)  # Zuora-Entity-Ids: not one of this client's
+    forbidden = refusal(client, "GET", "/v1/object/invoice/" + "0" * 32, CRUD)
+    assert forbidden.status == 403 and isinstance(forbidden.data, CommonErrorResponse)
+    assert forbidden.data.code == 50000010 and forbidden.data.message
+
+    client.api_client.default_headers["Authorization"] = "Bearer nope"
+    unauthorized = refusal(client, "GET", "/v1/object/invoice/" + "0" * 32, CRUD)
+    assert unauthorized.status == 401 and isinstance(unauthorized.data, ProxyUnauthorizedResponse)
+    assert unauthorized.data.message == "Authentication error"
+
+
+def test_a_refused_token_parses_into_proxy_unauthorized_response(zuora, tenant):
+    client = zuora(tenant.client.client_id, tenant.provisioned.client_secret)
+    form = {"client_id": client.client_id, "grant_type": "client_credentials"}
+    with pytest.raises(ApiException) as refused:
+        OAuthApi(client.api_client).create_token(client_secret="wrong", **form)
+    assert refused.value.status == 401 and isinstance(refused.value.data, ProxyUnauthorizedResponse)
+    assert refused.value.data.message == "Authentication error"

@@ -5,7 +5,14 @@ from pathlib import Path
 
 import pytest
 import simplejson
+from oauth2_provider.models import AccessToken
 from rest_framework.test import APIClient
+from zuora_sdk.models import (
+    CommonErrorResponse,
+    ProxyBadRequestResponse,
+    ProxyNoDataResponse,
+    ProxyUnauthorizedResponse,
+)
 
 from api.zuora import urls as zuora_urls
 from invoices import services as invoice_services
@@ -17,6 +24,8 @@ from tests.golden import assert_golden
 pytestmark = pytest.mark.django_db
 GOLDEN = Path(__file__).parent / "golden"
 D = Decimal
+# Zuora's CRUD answer for an object that is not there (the SDK's ProxyNoDataResponse).
+NO_DATA = {"done": True, "records": [], "size": 0}
 ZUORA_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+00:00$")
 
 
@@ -557,10 +566,17 @@ def test_401_body_is_zuoras(api):
     "path", ["invoice/{}", "payment/{}", "invoice-payment/{}", "refund/{}", "account/{}"]
 )
 @pytest.mark.parametrize("object_id", ["0" * 32, "not-an-id"])
-def test_unknown_ids_are_404(api, tenant, path, object_id):
+def test_unknown_ids_are_404_with_no_data(api, tenant, path, object_id):
     response = _get(api, tenant, path.format(object_id))
     assert response.status_code == 404
-    assert response.json()["Errors"][0]["Code"] == "INVALID_ID"
+    assert response.json() == NO_DATA
+    no_data = ProxyNoDataResponse.from_json(response.content)
+    assert (no_data.done, no_data.records, no_data.size) == (True, [], 0)
+
+
+def test_updating_a_missing_invoice_payment_is_404_with_no_data(api, tenant):
+    response = api.put("/v1/object/invoice-payment/" + "0" * 32, {"Amount": 5}, format="json", **_h(tenant))
+    assert (response.status_code, response.json()) == (404, NO_DATA)
 
 
 def _json_envelope(response, status: int) -> dict:
@@ -644,3 +660,31 @@ def test_a_multi_entity_token_must_name_its_entity(api, db):
 def test_an_entity_of_another_business_is_403(api, tenant, other_tenant):
     response = _get(api, tenant, "account/x", HTTP_ZUORA_ENTITY_IDS=other_tenant.entity_ids[0].hex)
     assert response.status_code == 403
+    assert response.json() == {"code": 50000010, "message": "this credential is not granted that entity"}
+
+
+def test_a_missing_scope_is_403_as_the_sdks_common_error_response(api, tenant):
+    AccessToken.objects.filter(application=tenant.client).update(scope="invoices.read")
+    response = _post(api, tenant, "account", {"Name": "A", "Currency": "USD"})
+    assert response.status_code == 403
+    error = CommonErrorResponse.from_json(response.content)
+    assert error.code == 50000010 and "invoices.write" in error.message
+
+
+def test_a_400_is_the_sdks_proxy_bad_request_response(api, tenant):
+    response = _post(api, tenant, "account", {"Currency": "USD"})
+    assert response.status_code == 400
+    error = ProxyBadRequestResponse.from_json(response.content)
+    assert error.success is False
+    assert [(e.code, e.message) for e in error.errors] == [
+        ("MISSING_REQUIRED_VALUE", "Name: This field is required.")
+    ]
+
+
+def test_a_401_is_the_sdks_proxy_unauthorized_response_on_the_api_and_the_token_endpoint(api, tenant):
+    refused = api.get("/v1/object/account/x", HTTP_AUTHORIZATION="Bearer nope")
+    token = api.post("/oauth/token", _token_form(tenant, "wrong"))
+    for response in (refused, token):
+        assert response.status_code == 401
+        assert ProxyUnauthorizedResponse.from_json(response.content).message == "Authentication error"
+    assert token.json()["error"] == "invalid_client"  # RFC 6749's member stays
