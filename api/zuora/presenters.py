@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from invoices.models import Invoice
 from payments.models import InvoicePayment, Payment, Refund
@@ -40,8 +40,15 @@ def number(value: Decimal) -> Decimal:
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
-def actor_id(actor: str) -> str:
-    return actor.partition(":")[2] or actor
+# CreatedById/UpdatedById are 32-hex user ids in Zuora. The ledger records who acted as "client:<client_id>"
+# or "staff:<username>"; the id shown is the UUID5 of that string in this namespace. Stable (one actor, one
+# id, on every object and every run), distinct for a client and a staff user of the same name, computed with
+# no lookup and no new column, and it does not show a staff user's username to API clients.
+ACTOR_NAMESPACE = UUID("ad2f4e0a-86ad-4ae4-a6d1-985ea563a169")
+
+
+def actor_id(actor: str) -> str | None:
+    return uuid5(ACTOR_NAMESPACE, actor).hex if actor else None
 
 
 def created(value: dict) -> dict:

@@ -80,9 +80,9 @@ class InvoicePayment(serializers.Serializer):
     PaymentId = object_id()
     Amount = amount()
     RefundAmount = amount()
-    CreatedById = serializers.CharField()
+    CreatedById = object_id(help_text="The API client or staff user that created it (presenters.actor_id).")
     CreatedDate = serializers.DateTimeField()
-    UpdatedById = serializers.CharField()
+    UpdatedById = object_id(help_text="The API client or staff user that changed it last.")
     UpdatedDate = serializers.DateTimeField()
 
 
@@ -105,7 +105,7 @@ class Refund(serializers.Serializer):
     RefundDate = serializers.DateField()
     Comment = serializers.CharField(allow_null=True)
     RefundInvoicePaymentData = RefundInvoicePaymentData()
-    CreatedById = serializers.CharField()
+    CreatedById = object_id(help_text="The API client or staff user that created it (presenters.actor_id).")
     CreatedDate = serializers.DateTimeField()
     UpdatedDate = serializers.DateTimeField()
 

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import re
 from decimal import Decimal
@@ -14,9 +15,11 @@ from zuora_sdk.models import (
     ProxyUnauthorizedResponse,
 )
 
+from api.zuora import presenters
 from api.zuora import urls as zuora_urls
 from invoices import services as invoice_services
 from ledger.models import LedgerEvent
+from payments import services as payment_services
 from payments.models import InvoicePayment, Payment
 from tests.factories import make_tenant
 from tests.golden import assert_golden
@@ -203,7 +206,9 @@ def test_invoice_payment_create_answers_exactly_as_seed_000(api, tenant, ledger)
     assert response.content == b'{"Success":true,"Id":"%s"}' % application_id.encode()
     got = _get(api, tenant, f"invoice-payment/{application_id}").json()
     assert ZUORA_DATETIME.match(got["CreatedDate"]) and ZUORA_DATETIME.match(got["UpdatedDate"])
-    assert got["CreatedById"] == tenant.client.client_id
+    # The API client's 32-hex id (a UUID5 of its actor; see presenters.actor_id), the same on every object.
+    client_actor_id = presenters.actor_id(tenant.client.actor)
+    assert re.fullmatch(r"[0-9a-f]{32}", got["CreatedById"]) and got["CreatedById"] == client_actor_id
     assert_golden(
         GOLDEN / "invoice_payment.json",
         got,
@@ -211,8 +216,30 @@ def test_invoice_payment_create_answers_exactly_as_seed_000(api, tenant, ledger)
             application_id: "invoice_payment",
             str(invoice.id): "invoice",
             payment_id: "payment",
-            tenant.client.client_id: "client",
+            client_actor_id: "client_actor_id",
         },
+    )
+
+
+def test_who_acted_is_a_stable_32_hex_id_of_the_client_or_the_staff_user(api, tenant, ledger):
+    account, invoice = ledger
+    payment = tenant.payment("100", account=account)
+    staff = dataclasses.replace(tenant.ctx(), actor="staff:alice")
+    by_staff = [
+        payment_services.payment_apply(ctx=staff, invoice_id=invoice.id, payment_id=payment.id, amount=D(n))
+        for n in (10, 20)
+    ]
+    shown = [_get(api, tenant, f"invoice-payment/{row.id.hex}").json() for row in by_staff]
+    alice = shown[0]["CreatedById"]
+    assert re.fullmatch(r"[0-9a-f]{32}", alice) and "alice" not in json.dumps(shown)
+    assert [(s["CreatedById"], s["UpdatedById"]) for s in shown] == [(alice, alice)] * 2
+    assert alice != presenters.actor_id(tenant.client.actor) != presenters.actor_id("staff:bob")
+    # The client changes one: it is the one who updated it last.
+    api.put(f"/v1/object/invoice-payment/{by_staff[0].id.hex}", {"Amount": 15}, format="json", **_h(tenant))
+    changed = _get(api, tenant, f"invoice-payment/{by_staff[0].id.hex}").json()
+    assert (changed["CreatedById"], changed["UpdatedById"]) == (
+        alice,
+        presenters.actor_id(tenant.client.actor),
     )
 
 
@@ -259,7 +286,7 @@ def test_seed_003_arithmetic_through_the_api(api, tenant, ledger):
             payment_id: "payment",
             str(invoice.id): "invoice",
             str(account.id): "account",
-            tenant.client.client_id: "client",
+            presenters.actor_id(tenant.client.actor): "client_actor_id",
         },
     )
 
