@@ -18,9 +18,12 @@ $(RUNTIME):
 	$(PIP) -e .
 	touch $@
 
-# pip keeps the runtime packages already installed and adds the dev extras.
+# pip keeps the runtime packages already installed and adds the dev extras. Zuora's SDK, which the contract
+# tests drive, pins certifi and urllib3 two years back: it goes in without its dependencies (all of them are
+# in the lock already, and its tests pass on the lock's versions), so the runtime keeps current ones.
 $(DEV): $(RUNTIME)
 	$(PIP) -e '.[dev]'
+	$(PIP) --no-deps zuora-sdk
 	touch $@
 
 install: $(RUNTIME)
