@@ -114,16 +114,33 @@ def invoice_lock(change: Change, invoice_id: UUID | str, **equal) -> Invoice:
     )
 
 
-def invoice_finalize(*, ctx: TenantContext, invoice_id: UUID | str) -> Invoice:
-    """draft -> open."""
+def invoice_finalize(
+    *, ctx: TenantContext, invoice_id: UUID | str, invoice_date: date | None = None
+) -> Invoice:
+    """draft -> open, dated `invoice_date` if one is given."""
     with ledger_change(ctx) as change:
-        invoice = invoice_lock(change, invoice_id)
-        if invoice.status != Invoice.Status.DRAFT:
-            raise Conflict(
-                f"the invoice is {invoice.status}, not draft", field="invoice_id", code="invoice_state"
-            )
+        invoice = _draft(change, invoice_id)
+        if invoice_date is not None:
+            if invoice.due_date and invoice.due_date < invoice_date:
+                raise Invalid("the due date is before the invoice date", field="invoice_date")
+            invoice.invoice_date = invoice_date
         invoice.status = Invoice.Status.OPEN
         change.record(LedgerEvent.Kind.INVOICE_FINALIZED, invoice)
+    return invoice
+
+
+def invoice_cancel(*, ctx: TenantContext, invoice_id: UUID | str) -> Invoice:
+    """A draft given up: void, and kept (unlike a deleted draft) with its number."""
+    with ledger_change(ctx) as change:
+        return _void(change, _draft(change, invoice_id))
+
+
+def _draft(change: Change, invoice_id: UUID | str) -> Invoice:
+    invoice = invoice_lock(change, invoice_id)
+    if invoice.status != Invoice.Status.DRAFT:
+        raise Conflict(
+            f"the invoice is {invoice.status}, not draft", field="invoice_id", code="invoice_state"
+        )
     return invoice
 
 

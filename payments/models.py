@@ -158,6 +158,9 @@ class Refund(TenantOwned):
     amount = models.DecimalField(**MONEY_FIELD)
     refund_date = models.DateField()
     comment = models.TextField(blank=True)
+    # How the money went back (Check, ACH, ...) and the client's reference for it, when it says.
+    method = models.CharField(max_length=40, blank=True)
+    reference = models.CharField(max_length=100, blank=True)
     created_by = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

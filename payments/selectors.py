@@ -3,16 +3,19 @@ NotFound."""
 
 from collections.abc import Collection
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
 from core.ids import parse_uuid
+from core.money import ZERO
 from invoices.models import Invoice
 from invoices.selectors import past_due
 from payments.models import InvoicePayment, Payment, Refund
 from tenants.context import TenantContext
+from tenants.models import Account
 from tenants.selectors import one_by_key
 
 
@@ -25,22 +28,55 @@ def payment_list(*, ctx: TenantContext) -> QuerySet[Payment]:
 
 
 def application_get(
-    *, ctx: TenantContext, invoice_payment_id: UUID | str, invoice_id: UUID | str | None = None
+    *,
+    ctx: TenantContext,
+    invoice_payment_id: UUID | str,
+    invoice_id: UUID | str | None = None,
+    payment_id: UUID | None = None,
 ) -> InvoicePayment:
-    """One application; with `invoice_id`, only if it is on that invoice (a malformed id finds nothing)."""
+    """One application; with `invoice_id` (or `payment_id`), only if it is on that invoice (of that
+    payment). A malformed id finds nothing."""
     applications = InvoicePayment.objects.for_tenant(ctx).select_related("payment")
     if invoice_id is not None:
         applications = applications.filter(invoice_id=parse_uuid(invoice_id))
+    if payment_id is not None:
+        applications = applications.filter(payment_id=payment_id)
     return one_by_key(applications, invoice_payment_id, what="invoice payment", field="invoice_payment_id")
 
 
-def application_list(*, ctx: TenantContext, invoice_id: UUID) -> QuerySet[InvoicePayment]:
-    """An invoice's applications with their payment, in one query however many there are."""
-    return InvoicePayment.objects.for_tenant(ctx).filter(invoice_id=invoice_id).select_related("payment")
+def application_list(
+    *, ctx: TenantContext, invoice_id: UUID | None = None, payment_id: UUID | None = None
+) -> QuerySet[InvoicePayment]:
+    """An invoice's (or a payment's) applications with their payment, in one query however many there are."""
+    applications = InvoicePayment.objects.for_tenant(ctx).select_related("payment")
+    if invoice_id is not None:
+        applications = applications.filter(invoice_id=invoice_id)
+    if payment_id is not None:
+        applications = applications.filter(payment_id=payment_id)
+    return applications
+
+
+def account_totals(*, ctx: TenantContext, account: Account) -> dict[str, Decimal]:
+    """What the account owes on its posted invoices, and what its payments hold unapplied."""
+    owed = (
+        Invoice.objects.for_tenant(ctx)
+        .filter(account=account, status__in=(*Invoice.PAYABLE, Invoice.Status.PAID))
+        .aggregate(total=Sum(F("amount") - F("payment_amount") + F("refund_amount")))["total"]
+    )
+    unapplied = (
+        Payment.objects.for_tenant(ctx)
+        .filter(account=account, status=Payment.Status.PROCESSED)
+        .aggregate(total=Sum(F("amount") - F("allocated_amount") - F("unapplied_refund_amount")))["total"]
+    )
+    return {"invoice_balance": owed or ZERO, "unapplied": unapplied or ZERO}
 
 
 def refund_get(*, ctx: TenantContext, refund_id: UUID | str) -> Refund:
     return one_by_key(Refund.objects.for_tenant(ctx), refund_id, what="refund", field="refund_id")
+
+
+def refund_list(*, ctx: TenantContext) -> QuerySet[Refund]:
+    return Refund.objects.for_tenant(ctx).select_related("payment")
 
 
 def _with_everything(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:

@@ -90,6 +90,8 @@ class Account(TenantOwned):
     number = models.BigIntegerField(db_default=next_in("tenants_account_number_seq"), editable=False)
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
+    # The bill-to contact as the client gave it (names, address, phones): shown back, never acted on.
+    contact = models.JSONField(default=dict, blank=True)
     currency = models.CharField(max_length=3)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

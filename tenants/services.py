@@ -173,7 +173,13 @@ def tenant_context_resolve(
 
 
 def account_create(
-    *, ctx: TenantContext, name: str, currency: str, email: str = "", entity_id: UUID | None = None
+    *,
+    ctx: TenantContext,
+    name: str,
+    currency: str,
+    email: str = "",
+    contact: dict[str, str] | None = None,
+    entity_id: UUID | None = None,
 ) -> Account:
     currency_validate(currency)
     account = Account(
@@ -181,6 +187,7 @@ def account_create(
         entity_id=entity_id or ctx.entity_for_creation(),
         name=name,
         email=email,
+        contact=contact or {},
         currency=currency,
     )
     account.save(force_insert=True)

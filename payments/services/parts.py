@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from core.errors import Invalid
+from core.errors import Invalid, NotFound
 from core.ids import parse_uuid
 from core.money import ZERO, amount_validate
 from invoices.models import Invoice
@@ -31,11 +31,20 @@ def payment_apply_parts(
 ) -> list[InvoicePayment]:
     """Applies a payment to each part's invoice, all or none; an invoice is never paid beyond its balance."""
     with ledger_change(ctx) as change:
-        payment, invoices = _lock(change, payment_id, parts)
-        return [
-            apply_locked(change, payment, invoices[key], amount, paid_on=paid_on, allow_overpayment=False)
-            for key, amount in _checked(parts)
-        ]
+        (payment,) = change.lock(Wanted(Payment, payment_id, "payment", "payment_id"))
+        return apply_parts(change, payment, parts, paid_on=paid_on)
+
+
+def apply_parts(
+    change: Change, payment: Payment, parts: list[Part], *, paid_on: datetime | None
+) -> list[InvoicePayment]:
+    """The applications themselves, on a locked (or just recorded) payment: its invoices locked in key order."""
+    checked = _checked(parts)
+    invoices = _lock_invoices(change, checked)
+    return [
+        apply_locked(change, payment, invoices[key], amount, paid_on=paid_on, allow_overpayment=False)
+        for key, amount in checked
+    ]
 
 
 def payment_unapply_parts(*, ctx: TenantContext, payment_id: UUID | str, parts: list[Part]) -> Payment:
@@ -43,8 +52,9 @@ def payment_unapply_parts(*, ctx: TenantContext, payment_id: UUID | str, parts: 
     application taken down to nothing is removed (its receipt, not sent yet, canceled); what was refunded
     stays. The invoices' balances and statuses come back; the events keep the record."""
     with ledger_change(ctx) as change:
-        payment, invoices = _lock(change, payment_id, parts)
+        (payment,) = change.lock(Wanted(Payment, payment_id, "payment", "payment_id"))
         checked = _checked(parts)
+        invoices = _lock_invoices(change, checked)
         # Every application first, then the receipts of those removed: the fixed lock order.
         applications = {key: _applications(change, payment, invoices[key]) for key, _ in checked}
         removed = []
@@ -65,6 +75,8 @@ def _checked(parts: list[Part]) -> list[tuple[UUID, Decimal]]:
     checked = []
     for number, part in enumerate(parts):
         key = parse_uuid(part.invoice_id)
+        if key is None:
+            raise NotFound("invoice not found", field=f"parts.{number}.invoice_id")
         amount = amount_validate(part.amount, field=f"parts.{number}.amount")
         if key in (seen for seen, _ in checked):
             raise Invalid("an invoice is named twice", field=f"parts.{number}.invoice_id", code="duplicate")
@@ -74,10 +86,8 @@ def _checked(parts: list[Part]) -> list[tuple[UUID, Decimal]]:
     return checked
 
 
-def _lock(change: Change, payment_id, parts: list[Part]) -> tuple[Payment, dict[UUID, Invoice]]:
-    (payment,) = change.lock(Wanted(Payment, payment_id, "payment", "payment_id"))
-    keys = sorted({parse_uuid(part.invoice_id) for part in parts}, key=str)
-    return payment, {key: invoice_lock(change, key) for key in keys}
+def _lock_invoices(change: Change, checked: list[tuple[UUID, Decimal]]) -> dict[UUID, Invoice]:
+    return {key: invoice_lock(change, key) for key in sorted((key for key, _ in checked), key=str)}
 
 
 def _applications(change: Change, payment: Payment, invoice: Invoice) -> list[InvoicePayment]:

@@ -1,6 +1,7 @@
 """Recording money received: on its own (applied to invoices later), or as paying one invoice outside the
 platform, applied to it in the same change."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
@@ -15,6 +16,7 @@ from ledger.change import Change, Wanted, ledger_change
 from ledger.models import LedgerEvent
 from payments.models import InvoicePayment, Payment
 from payments.services.apply import apply_locked
+from payments.services.parts import Part, apply_parts
 from tenants.context import TenantContext
 from tenants.models import Account
 from tenants.selectors import account_get
@@ -28,15 +30,17 @@ def payment_record(
     currency: str | None = None,
     account_id: UUID | str | None = None,
     status: str = Payment.Status.PROCESSED,
+    parts: Sequence[Part] = (),
     **details: str,
 ) -> Payment:
-    """Money received. With an account, the payment is in the account's entity and currency.
+    """Money received. With an account, the payment is in the account's entity and currency; with `parts`,
+    applied to their invoices in the same change (all or none), the rest left unapplied.
 
     `details`: reference, description, counterparty, payment_method_id, foreign_id.
     """
     account = account_get(ctx=ctx, account_id=account_id) if account_id is not None else None
     with ledger_change(ctx) as change:
-        return _record(
+        payment = _record(
             change,
             amount=amount,
             occurred_at=occurred_at,
@@ -45,6 +49,11 @@ def payment_record(
             status=status,
             **details,
         )
+        # The invoices are locked after the payment is inserted: a payment inserted in this transaction is
+        # invisible to every other one, so none can hold or wait for its lock (see below).
+        if parts:
+            apply_parts(change, payment, list(parts), paid_on=occurred_at)
+        return payment
 
 
 def payment_record_for_invoice(

@@ -36,22 +36,32 @@ def refund_create(
     from_unapplied: bool = False,
     refund_date: date | None = None,
     comment: str = "",
+    method: str = "",
+    reference: str = "",
 ) -> Refund:
     """Refunds `amount` of a payment: split over the invoices it paid (`parts`; may be left out when the
-    payment paid exactly one invoice), or `from_unapplied`, out of the money it has not applied."""
+    payment paid exactly one invoice). With `from_unapplied`, what the parts (if any) leave of `amount`
+    comes out of the money the payment has not applied."""
     amount = amount_validate(amount)
     with ledger_change(ctx) as change:
         (payment,) = change.lock(Wanted(Payment, payment_id, "payment", "payment_id"))
         payment.check_processed()
         if from_unapplied:
-            if amount > payment.unallocated_amount:
+            parts = _checked_parts(parts or [])
+            unapplied = amount - sum((p.amount for p in parts), ZERO)
+            if unapplied < ZERO:
+                raise Invalid(
+                    "the invoice parts come to more than the refund amount",
+                    field="amount",
+                    code="parts_mismatch",
+                )
+            if unapplied > payment.unallocated_amount:
                 raise Invalid(
                     f"the payment has {payment.unallocated_amount.normalize():f} unapplied",
                     field="amount",
                     code="over_unallocated",
                 )
-            payment.unapplied_refund_amount += amount
-            parts = []
+            payment.unapplied_refund_amount += unapplied
         else:
             parts = _parts(ctx, payment, amount, parts)
         refund = change.add(
@@ -62,6 +72,8 @@ def refund_create(
                 amount=amount,
                 refund_date=refund_date or timezone.localdate(),
                 comment=comment,
+                method=method,
+                reference=reference,
                 created_by=ctx.actor,
             )
         )
@@ -97,14 +109,18 @@ def _parts(ctx: TenantContext, payment: Payment, amount: Decimal, parts: list[Re
                 code="parts_required",
             )
         parts = [RefundPart(invoice_ids.pop(), amount)]
-    parts = [
-        RefundPart(parse_uuid(p.invoice_id), amount_validate(p.amount, field="parts.amount")) for p in parts
-    ]
+    parts = _checked_parts(parts)
     if sum((p.amount for p in parts), ZERO) != amount:
         raise Invalid(
             "the refund amount must equal the sum of its invoice parts", field="amount", code="parts_mismatch"
         )
     return parts
+
+
+def _checked_parts(parts: list[RefundPart]) -> list[RefundPart]:
+    return [
+        RefundPart(parse_uuid(p.invoice_id), amount_validate(p.amount, field="parts.amount")) for p in parts
+    ]
 
 
 def _refund_part(
