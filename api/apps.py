@@ -12,6 +12,7 @@ class ApiConfig(AppConfig):
         from api.moov import tokens as moov_tokens  # noqa: F401
         from api.throttling import proxy_networks
         from api.zuora import errors as zuora_errors  # noqa: F401
+        from api.zuora.settlement import errors as settlement_errors  # noqa: F401
 
         # Each dialect registers its error envelope on import (above). The middleware answers some requests
         # (a body too large, bad gzip) before any URL is resolved, so a fresh worker's first request would

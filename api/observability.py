@@ -31,6 +31,10 @@ def unbind(token) -> None:
     _context.reset(token)
 
 
+def current_request_id() -> str:
+    return _context.get().get("request_id", "")
+
+
 class ContextFilter(logging.Filter):
     FIELDS = ("request_id", "business_id", "client_id", "task_id")
 

@@ -1,6 +1,4 @@
-from django.http import JsonResponse
-
-from api.zuora.errors import envelope
+from api.errors import renderer_for_path
 
 FORBIDDEN_CHARACTERS = set(":;\"'")
 ZUORA_PATHS = ("/v1/", "/oauth/")
@@ -25,7 +23,7 @@ class ZuoraHeadersMiddleware:
         track_id = request.headers.get("Zuora-Track-Id")
         if track_id is not None and not valid_track_id(track_id):
             message = "Zuora-Track-Id must be at most 64 US-ASCII characters without : ; \" or '"
-            response = JsonResponse(envelope("INVALID_VALUE", message), status=400)
+            response = renderer_for_path(request.path).json_response(400, message)
         else:
             response = self.get_response(request)
             if track_id is not None:

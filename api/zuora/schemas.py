@@ -18,9 +18,9 @@ def object_id(**kwargs) -> serializers.RegexField:
     return serializers.RegexField(ZUORA_ID["pattern"], **kwargs)
 
 
-def amount() -> serializers.DecimalField:
+def amount(**kwargs) -> serializers.DecimalField:
     # A JSON number written digit for digit from the ledger's Decimal.
-    return serializers.DecimalField(max_digits=30, decimal_places=9, coerce_to_string=False)
+    return serializers.DecimalField(max_digits=30, decimal_places=9, coerce_to_string=False, **kwargs)
 
 
 class Created(serializers.Serializer):

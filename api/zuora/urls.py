@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from api.zuora import views
 
@@ -20,6 +20,8 @@ urlpatterns = [
     ),
     path("object/refund", views.RefundCreateView.as_view(), name="zuora-refund-create"),
     path("object/refund/<str:object_id>", views.RefundView.as_view(), name="zuora-refund"),
+    # The Invoice Settlement API: /v1/accounts, /v1/invoices, /v1/payments, /v1/refunds.
+    path("", include("api.zuora.settlement.urls")),
     # Last: anything else under /v1/ is Zuora's 404, in JSON, whatever DEBUG says. Routes go above it.
     re_path(r"^.*$", views.not_found, name="zuora-not-found"),
 ]

@@ -4,9 +4,9 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
+from api.errors import renderer_for_path
 from api.zuora import presenters, schemas, serializers
 from api.zuora.base import ZuoraView
-from api.zuora.errors import RENDERER
 from invoices import selectors as invoice_selectors
 from payments import selectors, services
 from payments.models import Payment
@@ -162,5 +162,6 @@ class RefundView(ZuoraView):
 @csrf_exempt
 def not_found(request, *args, **kwargs):
     """A path under /v1/ or /oauth/ that is none of Zuora's: its 404 in JSON, whatever DEBUG says (with DEBUG
-    on, Django would answer an unresolved path with its HTML page, not handler404)."""
-    return RENDERER.json_response(404, "Not Found")
+    on, Django would answer an unresolved path with its HTML page, not handler404). Under the Invoice
+    Settlement API's paths, in its envelope."""
+    return renderer_for_path(request.path).json_response(404, "Not Found")

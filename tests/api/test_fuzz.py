@@ -199,6 +199,31 @@ def ledger(db):
             ]
             for suffix in ("", "/payments", "/notifications")
         },
+        # Zuora's Invoice Settlement API names objects by id or number.
+        "/v1/accounts/{account_key}": [
+            {"account_key": key} for row in accounts for key in (row.pk.hex, f"A{row.number:08d}")
+        ],
+        **{
+            f"/v1/invoices/{{invoice_key}}{suffix}": [
+                {"invoice_key": key} for row in invoices for key in (row.pk.hex, row.number)
+            ]
+            for suffix in ("", "/items", "/application-parts", "/post", "/cancel")
+        },
+        **{
+            f"/v1/payments/{{payment_key}}{suffix}": [
+                {"payment_key": key} for row in payments for key in (row.pk.hex, f"P-{row.number:08d}")
+            ]
+            for suffix in ("", "/apply", "/unapply", "/cancel", "/parts", "/refunds", "/refunds/unapply")
+        },
+        "/v1/payments/{payment_key}/parts/{part_id}": [
+            {"payment_key": row.payment_id.hex, "part_id": row.pk.hex} for row in applications
+        ],
+        **{
+            f"/v1/refunds/{{refund_key}}{suffix}": [
+                {"refund_key": key} for key in (refund.pk.hex, f"R-{refund.number:08d}")
+            ]
+            for suffix in ("", "/parts")
+        },
         "/accounts/{account_id}/payment-links/{link_code}": [
             {"account_id": str(link.entity_id), "link_code": link.code}
             for link in PaymentLink.objects.for_tenant(ctx)
@@ -212,6 +237,9 @@ def ledger(db):
         "AccountId": zuora(accounts),
         "InvoiceId": zuora(invoices),
         "PaymentId": zuora(payments),
+        "accountId": zuora(accounts),
+        "invoiceId": zuora(invoices),
+        "invoiceNumber": [row.number for row in invoices],
         "account_id": uuids(accounts),
         "customerAccountID": uuids(accounts),
         "transaction_id": uuids(payments),

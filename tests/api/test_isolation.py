@@ -86,6 +86,11 @@ class World:
         )
 
     @cached_property
+    def unapplied(self) -> Payment:
+        """Processed, nothing of it applied: it can be canceled."""
+        return self.tenant.payment("30.00", account=self.account)
+
+    @cached_property
     def refund(self) -> Refund:
         """Of another payment applied to `applied`, so that `application` can still be removed."""
         payment = self.tenant.payment("20.00", account=self.account)
@@ -132,6 +137,29 @@ def _zuora_missing(noun: str, in_path: bool) -> tuple[int, dict]:
     return 400, {"Success": False, "Errors": errors}
 
 
+def _settlement_missing(noun: str, in_path: bool) -> tuple[int, dict]:
+    """Zuora's Invoice Settlement API: a 400 whose reason is in the "not found" category (40), naming the
+    field as the client sent it (an invoice in a body is the first of `invoices`)."""
+    fields = {
+        "account": "accountId",
+        "payment": "paymentKey",
+        "refund": "refundKey",
+        "invoice payment": "partId",
+    }
+    field = fields.get(noun) or ("invoiceId" if in_path else "invoices[0].invoiceId")
+    reasons = [{"code": "50000040", "message": f"{field}: {noun} not found"}]
+    return 400, {"success": False, "reasons": reasons}
+
+
+def _listed(body) -> list | None:
+    """A list's rows (a Moov array, a DayZero page's items), or None when the answer is not a list."""
+    if isinstance(body, list):
+        return body
+    if isinstance(body, dict) and isinstance(body.get("items"), list):
+        return body["items"]
+    return None
+
+
 @dataclass(frozen=True)
 class Dialect:
     headers: Callable[..., dict]  # a business's credentials, as its client sends them
@@ -139,6 +167,9 @@ class Dialect:
     missing: Callable[[str, bool], tuple[int, object]]  # (status, body) for an absent object: (noun, in path)
     row_id: Callable[[dict], str] = lambda row: row["id"]  # a listed row's id
     list_query: dict = field(default_factory=dict)  # sent with every list query
+    rows: Callable[[object], list | None] = _listed  # a list's rows, None for an answer that is no list
+    # The entities of the business whose objects cross parents: a Zuora request works in one entity.
+    entities: int = 2
 
 
 def _bearer(tenant) -> dict:
@@ -153,6 +184,13 @@ DIALECTS = {
         list_query={"include_total_count": "true"},
     ),
     "api.zuora.urls": Dialect(headers=_bearer, wire=lambda pk: pk.hex, missing=_zuora_missing),
+    "api.zuora.settlement.urls": Dialect(
+        headers=_bearer,
+        wire=lambda pk: pk.hex,
+        missing=_settlement_missing,
+        rows=lambda body: body.get("payments", body.get("refunds")) if isinstance(body, dict) else None,
+        entities=1,
+    ),
     "api.moov.urls": Dialect(
         headers=_bearer,
         wire=str,
@@ -251,6 +289,70 @@ ROUTES = {
         },
     ),
     "zuora-refund": Route({"object_id": "refund"}),
+    # Zuora's Invoice Settlement API
+    "zuora-accounts": Route(
+        post=lambda i: {
+            "name": "Acme",
+            "currency": "USD",
+            "billToContact": {"firstName": "A", "lastName": "B"},
+        }
+    ),
+    "zuora-account-key": Route({"account_key": "account"}),
+    "zuora-invoices": Route(
+        {"accountId": "account"},
+        post=lambda i: {
+            "accountId": i("accountId"),
+            "invoiceDate": "2026-01-20",
+            "invoiceItems": [{"amount": 1, "serviceStartDate": "2026-01-20"}],
+        },
+    ),
+    "zuora-invoice-key": Route({"invoice_key": "invoice"}),
+    "zuora-invoice-items": Route({"invoice_key": "invoice"}),
+    "zuora-invoice-application-parts": Route({"invoice_key": "applied"}),
+    "zuora-invoice-post": Route({"invoice_key": "draft"}, put=None),
+    "zuora-invoice-cancel": Route({"invoice_key": "draft"}, put=None),
+    "zuora-payments": Route(
+        {"accountId": "account", "invoiceId": "invoice"},
+        post=lambda i: {
+            "type": "External",
+            "accountId": i("accountId"),
+            "amount": 1,
+            "currency": "USD",
+            "invoices": [{"invoiceId": i("invoiceId"), "amount": 1}],
+        },
+        lists="payment",
+        queries=(lambda i: {"accountId": i("accountId")},),
+    ),
+    "zuora-payment-key": Route({"payment_key": "payment"}, put=lambda i: {"comment": "checked"}),
+    "zuora-payment-apply": Route(
+        {"payment_key": "payment", "invoiceId": "invoice"},
+        put=lambda i: {"invoices": [{"invoiceId": i("invoiceId"), "amount": 1}]},
+    ),
+    "zuora-payment-unapply": Route(
+        {"payment_key": "payment", "invoiceId": "applied"},
+        put=lambda i: {"invoices": [{"invoiceId": i("invoiceId"), "amount": 1}]},
+    ),
+    "zuora-payment-cancel": Route({"payment_key": "unapplied"}, put=None),
+    "zuora-payment-parts": Route({"payment_key": "payment"}),
+    "zuora-payment-part": Route({"payment_key": "payment", "part_id": "application"}),
+    "zuora-payment-refunds": Route(
+        {"payment_key": "payment"}, post=lambda i: {"type": "External", "totalAmount": 1}
+    ),
+    "zuora-payment-refund-unapply": Route(
+        {"payment_key": "payment", "invoiceId": "applied"},
+        post=lambda i: {
+            "type": "External",
+            "totalAmount": 1,
+            "invoices": [{"invoiceId": i("invoiceId"), "amount": 1}],
+        },
+    ),
+    "zuora-refunds": Route(
+        {"paymentId": "payment", "accountId": "account"},
+        lists="refund",
+        queries=(lambda i: {"paymentId": i("paymentId")}, lambda i: {"accountId": i("accountId")}),
+    ),
+    "zuora-refund-key": Route({"refund_key": "refund"}),
+    "zuora-refund-parts": Route({"refund_key": "refund"}),
     # Moov
     "moov-invoices": Route(
         {"account_id": "merchant", "customerAccountID": "account"},
@@ -391,7 +493,10 @@ def _call(endpoint: Endpoint, tenant, ids: dict[str, uuid.UUID], query: dict | N
 
 
 def _answer(response) -> tuple[int, object]:
-    return response.status_code, response.json() if response.content else None
+    body = response.json() if response.content else None
+    if isinstance(body, dict):
+        body.pop("requestId", None)  # each request's own
+    return response.status_code, body
 
 
 def _state(tenant) -> tuple:
@@ -417,15 +522,6 @@ def _key(world: World, kind: str):
 
 def _ids(world: World, endpoint: Endpoint, names) -> dict[str, uuid.UUID]:
     return {name: _key(world, endpoint.route.ids[name]) for name in names}
-
-
-def _listed(body) -> list | None:
-    """A list's rows (a Moov array, a DayZero page's items), or None when the answer is not a list."""
-    if isinstance(body, list):
-        return body
-    if isinstance(body, dict) and isinstance(body.get("items"), list):
-        return body["items"]
-    return None
 
 
 # --- the generated cases ------------------------------------------------------------------------------------
@@ -522,7 +618,7 @@ def test_reads_show_nothing_of_another_business(read, tenant, other_tenant):
     text = response.content.decode()
     assert not [trace for trace in foreign if trace in text], "the answer shows the other business's ids"
     body = response.json()
-    rows = _listed(body)
+    rows = endpoint.dialect.rows(body)
     assert (rows is not None) == bool(route.lists), "a list not declared in ROUTES, or the reverse"
     if rows is not None:
         expected = [] if filters else [endpoint.dialect.wire(pk) for pk in own_rows]
@@ -549,10 +645,10 @@ SEVERAL_IN_PATH = [e for e in ENDPOINTS if len(e.path) > 1]
 def test_an_object_of_mine_under_another_of_my_parents_is_not_found(endpoint, db):
     """Moov's invoice (or link) of another of my merchants under this one, DayZero's invoice payment of
     another of my invoices under this one: as absent as one that exists nowhere."""
-    tenant = make_tenant(entities=2)
+    tenant = make_tenant(entities=endpoint.dialect.entities)
     here = World(tenant)
     elsewhere = World(tenant)
-    elsewhere.account = tenant.account(entity_id=tenant.entity_ids[1])
+    elsewhere.account = tenant.account(entity_id=tenant.entity_ids[-1])
     child = endpoint.path[-1]
     mine = _ids(here, endpoint, endpoint.ids)
     crossed = {**mine, **_ids(elsewhere, endpoint, [child])}

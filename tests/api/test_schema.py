@@ -8,6 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from django.test import Client
+from django.urls import URLResolver
 
 from api.dayzero import urls as dayzero_urls
 from api.moov import urls as moov_urls
@@ -29,10 +30,19 @@ def schema():
     return response.json()
 
 
+def _patterns(patterns, prefix=""):
+    """(path, pattern) of every route, included ones too."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _patterns(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern), pattern
+
+
 def routes():
     for tag, (prefix, urls) in DIALECTS.items():
-        for pattern in urls.urlpatterns:
-            path = prefix + re.sub(r"<str:(\w+)>", r"{\1}", str(pattern.pattern))
+        for route, pattern in _patterns(urls.urlpatterns):
+            path = prefix + re.sub(r"<str:(\w+)>", r"{\1}", route)
             view = getattr(pattern.callback, "view_class", None)  # the catch-all 404 is a plain function
             for method in ("get", "post", "put", "patch", "delete"):
                 if view is not None and hasattr(view, method):

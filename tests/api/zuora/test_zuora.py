@@ -637,9 +637,8 @@ def test_an_unknown_path_is_a_404_in_zuoras_json_whatever_debug_says(settings, t
 
 def test_the_catch_all_stays_below_every_route():
     """A route added after it would never be reached."""
-    assert [p.name for p in zuora_urls.urlpatterns].index("zuora-not-found") == len(
-        zuora_urls.urlpatterns
-    ) - 1
+    names = [getattr(p, "name", None) for p in zuora_urls.urlpatterns]
+    assert names.index("zuora-not-found") == len(names) - 1
 
 
 @pytest.mark.parametrize("debug", [False, True])
