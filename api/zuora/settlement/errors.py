@@ -120,7 +120,12 @@ def _messages(detail, path=""):
     """(`invoices[0].amount: must be a number`, the error) for each error in a DRF error tree."""
     if isinstance(detail, dict):
         for key, value in detail.items():
-            yield from _messages(value, path if key == "non_field_errors" else f"{path}.{key}".lstrip("."))
+            if key == "non_field_errors":
+                yield from _messages(value, path)
+            else:  # a list's errors may come keyed by position
+                yield from _messages(
+                    value, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}".lstrip(".")
+                )
     elif isinstance(detail, list):
         for index, value in enumerate(detail):
             yield from _messages(value, path if not isinstance(value, dict | list) else f"{path}[{index}]")

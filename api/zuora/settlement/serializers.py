@@ -10,6 +10,8 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from api.zuora.serializers import EMAIL_MAX_LENGTH, AmountField, IdField
+from core.errors import Invalid
+from core.money import amount_validate
 from invoices.lines import Line
 from invoices.models import Invoice
 from payments.models import Payment, Refund
@@ -96,7 +98,11 @@ class InvoiceItemIn(RefusesUnsupported):
     def validate(self, attrs):
         """The item as an invoice line: `quantity` (a whole number) x `unitPrice` is its `amount`; without a
         unit price, the amount is the quantity's."""
-        quantity, amount = attrs.get("quantity", Decimal(1)), attrs["amount"]
+        quantity = attrs.get("quantity", Decimal(1))
+        try:  # the item's own amount is checked first: a client that sent only `amount` reads its name
+            amount = amount_validate(attrs["amount"])
+        except Invalid as refused:
+            raise serializers.ValidationError({"amount": [refused.message]}) from None
         if quantity != quantity.to_integral_value():
             raise serializers.ValidationError({"quantity": ["must be a whole number"]})
         unit_price = attrs.get("unitPrice", amount / quantity)
@@ -123,7 +129,9 @@ class InvoiceIn(RefusesUnsupported):
 
     def validate(self, attrs):
         if not (attrs.get("accountId") or attrs.get("accountNumber")):
-            raise serializers.ValidationError({"accountId": ["accountId or accountNumber is required"]})
+            raise serializers.ValidationError(
+                {"accountId": ["accountId or accountNumber is required"]}, code="required"
+            )
         return attrs
 
 
@@ -142,7 +150,9 @@ class InvoicePartIn(RefusesUnsupported):
 
     def validate(self, attrs):
         if not (attrs.get("invoiceId") or attrs.get("invoiceNumber")):
-            raise serializers.ValidationError({"invoiceId": ["invoiceId or invoiceNumber is required"]})
+            raise serializers.ValidationError(
+                {"invoiceId": ["invoiceId or invoiceNumber is required"]}, code="required"
+            )
         return attrs
 
 
@@ -179,7 +189,9 @@ class PaymentIn(RefusesUnsupported):
 
     def validate(self, attrs):
         if not (attrs.get("accountId") or attrs.get("accountNumber")):
-            raise serializers.ValidationError({"accountId": ["accountId or accountNumber is required"]})
+            raise serializers.ValidationError(
+                {"accountId": ["accountId or accountNumber is required"]}, code="required"
+            )
         return attrs
 
 
