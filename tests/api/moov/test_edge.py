@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 from oauth2_provider.models import AccessToken
+from rest_framework.test import APIClient
 
 from invoices import services as invoice_services
 from tests.api.moov.helpers import invoice_body, invoices_path
@@ -114,10 +115,15 @@ def test_writes_need_the_write_scope_and_reads_the_read_scope(moov, tenant, rout
     )
 
 
-def test_an_unknown_path_under_accounts_is_a_404_in_moov_s_envelope(moov, account):
-    response = moov.get(f"/accounts/{account.id}/nothing-here")
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+def test_an_unknown_path_under_accounts_is_a_404_in_moov_s_envelope(tenant, account, method, settings):
+    settings.DEBUG = True
+    moov = APIClient(enforce_csrf_checks=True)  # as real clients are: a POST without a CSRF cookie
+    moov.credentials(HTTP_AUTHORIZATION=f"Bearer {tenant.token}")
+    response = getattr(moov, method)(f"/accounts/{account.id}/nothing-here")
     assert (response.status_code, response.json()) == (404, {"error": "Not Found"})
     uuid.UUID(response["x-request-id"])
+    assert response["X-Moov-Version"]
 
 
 def test_a_method_a_route_lacks_is_a_405_in_moov_s_envelope(moov, account):
