@@ -9,7 +9,7 @@ from uuid import UUID
 from django.utils import timezone
 
 from core.errors import Conflict, Invalid
-from core.money import amount_validate, currency_validate
+from core.money import ZERO, amount_validate, currency_validate, from_minor, to_minor
 from invoices.models import Invoice
 from invoices.services import invoice_lock
 from ledger.change import Change, Wanted, ledger_change
@@ -89,8 +89,23 @@ def payment_record_for_invoice(
             description=description,
         )
         return apply_locked(
-            change, payment, invoice, payment.amount, paid_on=payment.occurred_at, allow_overpayment=False
+            change,
+            payment,
+            invoice,
+            _due_part(payment, invoice),
+            paid_on=payment.occurred_at,
+            allow_overpayment=False,
         )
+
+
+def _due_part(payment: Payment, invoice: Invoice) -> Decimal:
+    """What of the payment goes on the invoice: all of it, unless it is exactly what the invoice's link asks
+    for a balance the currency cannot write (0.01 for 0.007654321): then the exact balance, and the fraction
+    beyond it stays on the payment, unapplied. Any other amount over the balance is refused as it was."""
+    balance, currency = invoice.balance, payment.currency
+    if ZERO < balance < payment.amount == from_minor(to_minor(balance, currency), currency):
+        return balance
+    return payment.amount
 
 
 def _record(

@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
+from core.errors import Invalid
 from invoices import services as invoice_services
 from invoices.links import link_cancel_deliver, link_open
 from invoices.models import PaymentLink
@@ -86,3 +87,32 @@ def test_only_a_sent_invoice_gets_a_link(tenant):
     # Payments rely on it: on an invoice never sent they do not look for a link to cancel.
     with pytest.raises(ValueError, match="not sent"), ledger_change(tenant.ctx()) as change:
         link_open(change, tenant.invoice("10"))
+
+
+def test_paying_what_the_link_asks_settles_a_balance_finer_than_a_cent(
+    tenant, django_capture_on_commit_callbacks
+):
+    """12.987654321 paid 12.98 owes 0.007654321, which the link asks as 0.01: paying 0.01 settles the invoice,
+    its exact balance applied and the fraction beyond it left on the payment."""
+    invoice, link = _sent_invoice(tenant, "12.987654321")
+    services.payment_record_for_invoice(
+        ctx=tenant.ctx(), invoice_id=invoice.id, amount=D("12.98"), currency="USD"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        application = services.payment_record_for_invoice(
+            ctx=tenant.ctx(), invoice_id=invoice.id, amount=D("0.01"), currency="USD"
+        )
+    invoice.refresh_from_db()
+    application.payment.refresh_from_db()
+    assert (invoice.status, invoice.balance) == ("paid", D(0))
+    assert (application.amount, application.payment.unallocated_amount) == (
+        D("0.007654321"),
+        D("0.002345679"),
+    )
+    link.refresh_from_db()
+    assert link.status == "canceled"
+    other, _ = _sent_invoice(tenant, "1.004")
+    with pytest.raises(Invalid, match="exceeds the invoice balance"):  # more than the link asks (1.00)
+        services.payment_record_for_invoice(
+            ctx=tenant.ctx(), invoice_id=other.id, amount=D("1.01"), currency="USD"
+        )
