@@ -264,7 +264,7 @@ def main() -> None:
         report.append("POST on one invoice by applications already on it (median of 20, in-process):")
         fixtures = json.loads((run.RUN_DIR / "fixtures.json").read_text())
         for dialect in ("moov", "zuora", "dayzero"):
-            invoice_id = fixtures["single"][dialect][0]
+            invoice_id = fixtures["single"][dialect]
             cells = []
             for grow_to in (0, 1000, 5000):
                 current = run.step(env, "post-timing", str(run.RUN_DIR), dialect, dialect, "1")[

@@ -34,11 +34,7 @@ function init(args)
 end
 
 local function pick_invoice()
-   if single then
-      return single[1], single[2]
-   end
-   local row = F.invoices[math.random(#F.invoices)]
-   return row[1], row[2]
+   return single or F.invoices[math.random(#F.invoices)]
 end
 
 local function pick(list)
@@ -67,7 +63,7 @@ function request()
       dialect = DIALECTS[(counter + tid) % 3 + 1]
    end
    local key = string.format("bench-%s-%d-%d", run_id, tid, counter)
-   local invoice, account = pick_invoice()
+   local invoice = pick_invoice()
    if dialect == "zuora" then
       local body = string.format('{"Amount": 0.01, "InvoiceId": "%s", "PaymentId": "%s"}',
          (invoice:gsub("-", "")), pick(F.payments.zuora))
@@ -77,8 +73,9 @@ function request()
       return wrk.format("POST", "/api/v1/invoices/" .. invoice .. "/payments",
          headers({ ["x-business-id"] = F.business_id }, key), body)
    else
+      -- Moov's account in the path is the merchant: the business's entity.
       local body = '{"amount": {"currency": "USD", "valueDecimal": "0.01"}}'
-      return wrk.format("POST", "/accounts/" .. account .. "/invoices/" .. invoice .. "/payments",
+      return wrk.format("POST", "/accounts/" .. F.entity_id .. "/invoices/" .. invoice .. "/payments",
          headers({}, key), body)
    end
 end
