@@ -173,7 +173,7 @@ def pyspy_scenario(server: "run.Server", base: str, args, mode: str, target: str
         cmd.append("--gil")  # only the thread holding the GIL: where the Python CPU goes
     spy = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     load = threading.Thread(
-        target=lambda: run.wrk(base, args, args.duration + 1, mode, target, wrk_env()), daemon=True
+        target=lambda: run.wrk(base, args, args.duration + 1, wrk_env(), (mode, target)), daemon=True
     )
     load.start()
     spy.wait(timeout=args.duration + 60)
@@ -304,7 +304,7 @@ def main() -> None:
             # Every worker thread serves every route before sampling starts (first requests import the
             # URLconf, the first Celery publish of a thread scans entry points).
             for mode, target in scenarios.values():
-                run.wrk(base, args, 2, mode, target, wrk_env())
+                run.wrk(base, args, 2, wrk_env(), (mode, target))
             time.sleep(3)  # the warm-up's last requests (first Celery publish of each thread) finish first
             for name, (mode, target) in scenarios.items():
                 run.log(f"py-spy under load: {name}")
