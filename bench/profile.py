@@ -173,7 +173,7 @@ def pyspy_scenario(server: "run.Server", base: str, args, mode: str, target: str
         cmd.append("--gil")  # only the thread holding the GIL: where the Python CPU goes
     spy = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     load = threading.Thread(
-        target=lambda: run.wrk(base, args, args.duration + 1, mode, target, wrk_env()), daemon=True
+        target=lambda: run.wrk(base, args, args.duration + 1, wrk_env(), (mode, target)), daemon=True
     )
     load.start()
     spy.wait(timeout=args.duration + 60)
@@ -264,7 +264,7 @@ def main() -> None:
         report.append("POST on one invoice by applications already on it (median of 20, in-process):")
         fixtures = json.loads((run.RUN_DIR / "fixtures.json").read_text())
         for dialect in ("moov", "zuora", "dayzero"):
-            invoice_id = fixtures["single"][dialect][0]
+            invoice_id = fixtures["single"][dialect]
             cells = []
             for grow_to in (0, 1000, 5000):
                 current = run.step(env, "post-timing", str(run.RUN_DIR), dialect, dialect, "1")[
@@ -304,7 +304,7 @@ def main() -> None:
             # Every worker thread serves every route before sampling starts (first requests import the
             # URLconf, the first Celery publish of a thread scans entry points).
             for mode, target in scenarios.values():
-                run.wrk(base, args, 2, mode, target, wrk_env())
+                run.wrk(base, args, 2, wrk_env(), (mode, target))
             time.sleep(3)  # the warm-up's last requests (first Celery publish of each thread) finish first
             for name, (mode, target) in scenarios.items():
                 run.log(f"py-spy under load: {name}")

@@ -1,17 +1,21 @@
-"""The benchmark: one command, one run, every figure of issue 9's "Benchmarks" section.
+"""The benchmark: one command, one run, the product measured against a fixed reference app.
 
     .venv/bin/python bench/run.py [--duration 12] [--rounds 6] [--warmup 2] [--threads 4] [--connections 16]
 
 It drops and recreates its own database (payments_bench, on DATABASE_URL's server, else 127.0.0.1:5432),
 migrates and seeds it, serves the app with gunicorn (config/gunicorn.py, production settings: DEBUG off,
-Redis for cache/broker/rate limits, JSON logs, multi-process metrics), drives it with wrk and prints
-requests/s and p50/p99 for each scenario, the ratios against their targets, the SQL queries per request
-and (d)'s latency with 1,000 and 1,000,000 applications in the database. It replaces the results section
-of bench/README.md with this run's figures against the targets, the date, the commit and the command
-(unless --no-record). See bench/README.md for what each scenario and figure means.
+Redis for cache/broker/rate limits, JSON logs, multi-process metrics). Beside it, it recreates, migrates and
+seeds the reference app's database (bench_reference) and serves the naive Django + DRF app of
+../shared/bench-reference under the same gunicorn shape. wrk drives every product scenario and every
+reference route in the same interleaved rounds; it prints requests/s and p50/p99 of each, every target as
+the product's figure over the reference's (or over another scenario's), the SQL queries per request and (d)'s
+latency with 1,000 and 1,000,000 applications in the database. It replaces the results section of
+bench/README.md with this run's figures against the targets, the date, the commit and the command (unless
+--no-record). See bench/README.md for what each scenario and figure means.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -19,6 +23,7 @@ import shlex
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -26,6 +31,7 @@ import urllib.request
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 BENCH = Path(__file__).resolve().parent
@@ -34,6 +40,7 @@ RUN_DIR = BENCH / ".run"
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 LUA = BENCH / "wrk" / "bench.lua"
+REFERENCE_LUA = BENCH / "wrk" / "reference.lua"
 DB_NAME = os.environ.get("BENCH_DB_NAME", "payments_bench")
 # (d) at 1M runs against a copy of the seeded database topped up to a million applications, served by a
 # second gunicorn, in the same interleaved rounds as (d) at 1k: the two are measured in the same stretches
@@ -44,14 +51,24 @@ REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "12"))
 # Far above what two cores can serve, so nothing is refused, yet the limiter does its production work.
 RATE_LIMIT = os.environ.get("BENCH_API_RATE_LIMIT", "5000/s")
 
+# The reference app's database, dropped, recreated, migrated and seeded by every run.
+REFERENCE_DB = os.environ.get("BENCH_REFERENCE_DB", "bench_reference")
+# seed.sql's invoice with 200 payments, R-list's: md5('invlist') as a uuid.
+REFERENCE_LIST = str(uuid.UUID(hashlib.md5(b"invlist").hexdigest()))
+
 DIALECTS = ("mix", "zuora", "dayzero", "moov")
-TARGETS = {
-    "b/a": 0.5,
-    "c/b": 0.8,
-    "d/a": 0.4,
-    "p99/p50": 3.0,
-    "d1m/d1k": 1.2,
-}
+# Each judged ratio of req/s: the scenario, what it is measured against, the least ratio that passes. The
+# denominators are the reference's R-drf, which the product's code cannot move, and for (c) the same
+# dialect's (b).
+TARGETS = (
+    {"a": ("R-drf", 0.7), "d": ("R-drf", 0.4)}
+    | {f"b-{d}": ("R-drf", 0.5) for d in DIALECTS}
+    | {f"c-{d}": (f"b-{d}", 0.8) for d in DIALECTS}
+)
+# Shown, not judged: a payment against the naive payment, the list against the naive list.
+NAIVE = {f"b-{d}": "R-pay" for d in DIALECTS} | {"d": "R-list"}
+TAIL = 3.0  # p99 <= 3 x p50 in every product scenario
+GROWTH = 1.2  # (d) at 1M: p50 and p99 within 1.2 x of (d) at 1k
 
 
 def log(message: str) -> None:
@@ -72,6 +89,21 @@ def server_url() -> str:
 
 def database_url(name: str) -> str:
     return f"{server_url()}/{name}"
+
+
+def reference_dir() -> Path:
+    """BENCH_REFERENCE, else shared/bench-reference beside the main checkout (found through git, so a
+    worktree elsewhere finds it too)."""
+    if os.environ.get("BENCH_REFERENCE"):
+        return Path(os.environ["BENCH_REFERENCE"])
+    common = subprocess.run(
+        ["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    main_checkout = Path(common).parent if common else ROOT
+    return main_checkout.parent / "shared" / "bench-reference"
 
 
 def redis_url() -> str | None:
@@ -166,22 +198,39 @@ def step(env: dict, *args: str) -> dict:
 
 
 class Server:
-    def __init__(self, env: dict, port: int, name: str = "gunicorn"):
-        # Multi-process metrics, as under gunicorn in production (the steps run without them).
-        self.env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(RUN_DIR / f"prometheus-{name}")}
+    """A gunicorn: the product's (config/gunicorn.py) unless given another command, with the database whose
+    backends its CPU share counts and a route that answers once it is up."""
+
+    def __init__(
+        self,
+        env: dict,
+        port: int,
+        name: str = "gunicorn",
+        command: list[str] | None = None,
+        db: str | None = None,
+        health: str = "/healthz",
+    ):
+        if command is None:
+            # Multi-process metrics, as under gunicorn in production (the steps run without them).
+            env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(RUN_DIR / f"prometheus-{name}")}
+            command = [str(GUNICORN), "-c", "config/gunicorn.py", "config.wsgi"]
+        self.env = env
+        self.command = command
         self.port = port
         self.base = f"http://127.0.0.1:{port}"
-        self.db = urlsplit(env["DATABASE_URL"]).path.lstrip("/")
+        self.db = db or urlsplit(env["DATABASE_URL"]).path.lstrip("/")
+        self.health = health
         self.proc: subprocess.Popen | None = None
         self.log_path = RUN_DIR / f"{name}.log"
 
     def start(self) -> None:
-        prom = Path(self.env["PROMETHEUS_MULTIPROC_DIR"])
-        shutil.rmtree(prom, ignore_errors=True)
-        prom.mkdir(parents=True)
+        if "PROMETHEUS_MULTIPROC_DIR" in self.env:
+            prom = Path(self.env["PROMETHEUS_MULTIPROC_DIR"])
+            shutil.rmtree(prom, ignore_errors=True)
+            prom.mkdir(parents=True)
         self.log_file = self.log_path.open("w")
         self.proc = subprocess.Popen(
-            [str(GUNICORN), "-c", "config/gunicorn.py", "config.wsgi"],
+            self.command,
             env=self.env,
             cwd=ROOT,
             stdout=self.log_file,
@@ -193,12 +242,12 @@ class Server:
             if self.proc.poll() is not None:
                 raise SystemExit(f"gunicorn exited ({self.proc.returncode}); see {self.log_path}")
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1) as r:
+                with urllib.request.urlopen(self.base + self.health, timeout=1) as r:
                     if r.status == 200:
                         return
             except OSError:
                 time.sleep(0.3)
-        raise SystemExit(f"gunicorn did not answer /healthz within 60 s; see {self.log_path}")
+        raise SystemExit(f"gunicorn did not answer {self.health} within 60 s; see {self.log_path}")
 
     def worker_pids(self) -> list[int]:
         out = subprocess.run(
@@ -218,7 +267,10 @@ class Server:
             self.log_file.close()
 
 
-def wrk(base: str, args: argparse.Namespace, seconds: float, mode: str, target: str, env: dict) -> dict:
+def wrk(
+    url: str, args: argparse.Namespace, seconds: float, env: dict, script_args=(), script: Path = LUA
+) -> dict:
+    """One wrk run of `script` (bench.lua, or reference.lua); its arguments get a run id appended."""
     command = [
         "wrk",
         f"-t{args.threads}",
@@ -227,11 +279,10 @@ def wrk(base: str, args: argparse.Namespace, seconds: float, mode: str, target: 
         "--timeout",
         "10s",
         "-s",
-        str(LUA),
-        base,
+        str(script),
+        url,
         "--",
-        mode,
-        target,
+        *script_args,
         uuid.uuid4().hex[:10],
     ]
     proc = subprocess.run(command, env=env, capture_output=True, text=True)
@@ -241,33 +292,35 @@ def wrk(base: str, args: argparse.Namespace, seconds: float, mode: str, target: 
     return json.loads(line.removeprefix("BENCH_JSON "))
 
 
+class Load(NamedTuple):
+    """What one scenario sends: to which server and path, with which wrk script, its arguments and the
+    environment it reads on top of the bench's."""
+
+    server: str
+    path: str
+    script_args: tuple = ()
+    script: Path = LUA
+    env: dict = {}  # shared by every Load without one, never changed
+
+
 def measure(
-    base: str,
-    args: argparse.Namespace,
-    mode: str,
-    target: str,
-    env: dict,
-    server: "Server | None" = None,
-    *,
-    seconds: float | None = None,
-    warmup: float | None = None,
+    server: Server, load: Load, args: argparse.Namespace, env: dict, seconds: float, warmup: float
 ) -> dict:
     time.sleep(0.5)  # requests still running from the previous run (p99 under 0.3 s) finish first
-    warmup = args.warmup if warmup is None else warmup
+    env = {**env, **load.env}
+    url = server.base + load.path
     if warmup > 0:
-        wrk(base, args, warmup, mode, target, env)
-    meter = CpuMeter(server) if server else None
-    result = wrk(base, args, args.duration if seconds is None else seconds, mode, target, env)
-    if meter:
-        result["cpu"] = meter.stop()
+        wrk(url, args, warmup, env, load.script_args, load.script)
+    meter = CpuMeter(server)
+    result = wrk(url, args, seconds, env, load.script_args, load.script)
+    result["cpu"] = meter.stop()
     return result
 
 
 def combine(parts: list[dict]) -> dict:
-    """One scenario's rounds as one result: requests/s over their summed time, latency percentiles from
-    their merged quantiles (each weighted by its round's requests), CPU shares averaged."""
-    if len(parts) == 1:
-        return parts[0]
+    """One scenario's rounds as one result: the median of their requests/s, latency percentiles from their
+    merged quantiles (each weighted by its round's requests), CPU shares averaged, and each round's
+    requests/s, time and CPU for the per-round ratios."""
     requests = sum(p["requests"] for p in parts)
     duration_us = sum(p["duration_us"] for p in parts)
     points = sorted((q, p["requests"] / len(p["quantiles_ms"])) for p in parts for q in p["quantiles_ms"])
@@ -283,7 +336,7 @@ def combine(parts: list[dict]) -> dict:
     combined = {
         "requests": requests,
         "duration_us": duration_us,
-        "rps": requests / (duration_us / 1e6),
+        "rps": statistics.median(p["rps"] for p in parts),
         "p50_ms": percentile(0.50),
         "p90_ms": percentile(0.90),
         "p99_ms": percentile(0.99),
@@ -292,7 +345,7 @@ def combine(parts: list[dict]) -> dict:
         "non2xx": sum(p["non2xx"] for p in parts),
         "socket_errors": sum(p["socket_errors"] for p in parts),
         "samples": parts[0]["samples"],
-        "rounds_rps": [round(p["rps"], 1) for p in parts],
+        "rounds": [{k: p[k] for k in ("rps", "requests", "duration_us", "cpu") if k in p} for p in parts],
     }
     if all(p.get("cpu") for p in parts):
         combined["cpu"] = {k: sum(p["cpu"][k] for p in parts) / len(parts) for k in parts[0]["cpu"]}
@@ -399,14 +452,92 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
+NAMES = {
+    "a": "(a) GET /api/v1/accounts/{id}",
+    "d": "(d) list 50 of 200 applications  [1k in db]",
+    "b-zuora": "(b) Zuora POST invoice-payment, random",
+    "b-dayzero": "(b) DayZero POST invoice payment, random",
+    "b-moov": "(b) Moov POST invoice payment, random",
+    "b-mix": "(b) mix of the three, random",
+    "c-mix": "(c) mix of the three, one invoice",
+    "c-zuora": "(c) Zuora, one invoice",
+    "c-dayzero": "(c) DayZero, one invoice",
+    "c-moov": "(c) Moov, one invoice",
+    "d-1m": "(d) list 50 of 200 applications  [1M in db]",
+    "R-drf": "R-drf reference GET /drf  [the yardstick]",
+    "R-pay": "R-pay reference naive POST payment",
+    "R-list": "R-list reference page of 50 of 200",
+    "R-plain": "R-plain reference GET /plain, no DB, no DRF",
+}
+
+
+def is_reference(key: str) -> bool:
+    return key.startswith("R-")
+
+
+def efficiency(r: dict, meta: dict) -> float | None:
+    """Requests per second of gunicorn CPU (a round's, or a scenario's): the app is CPU-bound, so this is
+    what other processes on a shared box do not distort (a lock-bound run like (c) is not CPU-bound: read it
+    with care)."""
+    share = (r.get("cpu") or {}).get("gunicorn")
+    if not share:
+        return None
+    return r["requests"] / (r["duration_us"] / 1e6) / (share * meta["cores"])
+
+
+def ratio(results: dict, key: str, base: str, meta: dict) -> tuple[float, str]:
+    """`key`'s req/s over `base`'s as the median of the rounds' ratios, each of two slices of the same
+    round, so a stretch in which the box runs slow weighs on both sides and one odd round moves nothing;
+    returns it, and it as text with in brackets the same of req/app-CPU-s (where every round has its CPU
+    figures)."""
+    pairs = list(zip(results[key]["rounds"], results[base]["rounds"], strict=True))
+    by_rps = statistics.median(k["rps"] / b["rps"] if b["rps"] else 0.0 for k, b in pairs)
+    per_cpu = [(efficiency(k, meta), efficiency(b, meta)) for k, b in pairs]
+    if all(k and b for k, b in per_cpu):
+        return by_rps, f"{by_rps:.2f} ({statistics.median(k / b for k, b in per_cpu):.2f})"
+    return by_rps, f"{by_rps:.2f}"
+
+
+def against(results: dict, key: str, meta: dict) -> tuple[str, str, bool | None]:
+    """The target `key` is judged by against another row: its label, the value, whether it passes (None
+    where it has no such target or the other row did not run)."""
+    if key == "d-1m" and "d" in results:
+        p50, p99 = (results["d-1m"][f"{p}_ms"] / results["d"][f"{p}_ms"] for p in ("p50", "p99"))
+        return f"p50, p99 <= {GROWTH:g} x d", f"{p50:.2f}, {p99:.2f}", max(p50, p99) <= GROWTH
+    base, least = TARGETS.get(key, ("", 0.0))
+    if base not in results:
+        return "", "", None
+    value, text = ratio(results, key, base, meta)
+    return f"req/s >= {least:g} x {base}", text, value >= least
+
+
+def naive(results: dict, key: str, meta: dict) -> str:
+    """For information: `key` against the reference's naive version of the same work."""
+    base = NAIVE.get(key)
+    return f"{ratio(results, key, base, meta)[1]} x {base}" if base in results else ""
+
+
+def misses(r: dict, key: str, ok: bool | None) -> list[str]:
+    """The checks a row fails: its target, its tail (product rows), any non-2xx answer or socket error (any
+    row: a reference route that fails is no yardstick)."""
+    tail = r["p99_ms"] / r["p50_ms"] if r["p50_ms"] else float("inf")
+    checks = (
+        ("ratio", ok is False),
+        ("p99/p50", not is_reference(key) and tail > TAIL),
+        ("non-2xx", r["non2xx"] + r["socket_errors"] > 0 or not r["requests"]),
+    )
+    return [what for what, missed in checks if missed]
+
+
 def report(results: dict, queries: dict, meta: dict, fills: dict, explains: dict) -> str:
     lines = []
     add = lines.append
     add(
         f"wrk -t{meta['threads']} -c{meta['connections']} -d{meta['duration']}s per scenario in "
         f"{meta.get('rounds', 1)} interleaved rounds (+{meta['warmup']}s warm-up) "
-        f"against gunicorn {meta['gunicorn']} on {meta['cores']} cores, PostgreSQL {meta['pg']} ({meta['db']}), "
-        f"Redis {meta['redis'] or 'off'}; DEBUG=false, API_RATE_LIMIT={RATE_LIMIT}, JSON logs to a file"
+        f"against gunicorn {meta['gunicorn']} on {meta['cores']} cores (the product's and the reference's),"
+        f" PostgreSQL {meta['pg']} ({meta['db']}), Redis {meta['redis'] or 'off'}; DEBUG=false,"
+        f" API_RATE_LIMIT={RATE_LIMIT}, JSON logs to a file"
     )
     add(
         f"machine before the first run: {meta.get('before', -1):.0%} of the CPU busy (gunicorn idle), "
@@ -418,26 +549,10 @@ def report(results: dict, queries: dict, meta: dict, fills: dict, explains: dict
         f"{'scenario':<46}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'p99/p50':>9}{'non-2xx':>10}"
         f"   CPU: {'app':>4} {'pg':>4} {'wrk':>4} {'other':>5} {'idle':>4}  req/app-CPU-s"
     )
-    names = {
-        "a": "(a) GET /api/v1/accounts/{id}  [ceiling]",
-        "d": "(d) list 50 of 200 applications  [1k in db]",
-        "b-zuora": "(b) Zuora POST invoice-payment, random",
-        "b-dayzero": "(b) DayZero POST invoice payment, random",
-        "b-moov": "(b) Moov POST invoice payment, random",
-        "b-mix": "(b) mix of the three, random",
-        "c-mix": "(c) mix of the three, one invoice",
-        "c-zuora": "(c) Zuora, one invoice",
-        "c-dayzero": "(c) DayZero, one invoice",
-        "c-moov": "(c) Moov, one invoice",
-        "d-1m": "(d) list 50 of 200 applications  [1M in db]",
-    }
-    total_bad = total = 0
-    for key, name in names.items():
+    for key, name in NAMES.items():
         r = results.get(key)
         if not r:
             continue
-        total += r["requests"]
-        total_bad += r["non2xx"] + r["socket_errors"]
         tail = r["p99_ms"] / r["p50_ms"] if r["p50_ms"] else 0
         share = (r["non2xx"] + r["socket_errors"]) / r["requests"] * 100 if r["requests"] else 100
         cpu = r.get("cpu") or {}
@@ -445,46 +560,38 @@ def report(results: dict, queries: dict, meta: dict, fills: dict, explains: dict
             f"{cpu.get(k, 0) * 100:>{w}.0f}%"
             for k, w in (("gunicorn", 3), ("postgres", 3), ("wrk", 3), ("others", 4), ("idle", 3))
         )
+        over = not is_reference(key) and tail > TAIL
         add(
             f"{name:<46}{r['rps']:>9.1f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{tail:>8.1f}"
-            f"{'!' if tail > TARGETS['p99/p50'] else ' '}{share:>9.2f}%        {cpu_cells}"
+            f"{'!' if over else ' '}{share:>9.2f}%        {cpu_cells}"
             + (f"{efficiency(r, meta):>10.1f}" if efficiency(r, meta) else "")
         )
     add(
-        "(a) is the cheapest authenticated route: same middleware, Bearer auth, tenant, rate limit, one SELECT."
-    )
-    add(
-        "'!' after p99/p50: over the target of 3. CPU: share of the machine's cores during the measured run used"
-        " by gunicorn, the bench's PostgreSQL backends, wrk, other processes on the box, and left idle;"
-        " req/app-CPU-s: requests per second of gunicorn CPU, which other processes on the box do not skew."
+        "req/s: the median of the rounds'. '!' after p99/p50: over the target of 3 (product rows). CPU: share"
+        " of the machine's cores during the measured run used by the serving gunicorn, its database's"
+        " PostgreSQL backends, wrk, other processes on the box, and left idle; req/app-CPU-s: requests per"
+        " second of gunicorn CPU, which other processes on the box do not skew."
     )
     add("")
-    add("ratios (requests/s)                          value   target        per app-CPU-s")
-
-    def ratio(label, num, den, target, above=True):
-        if num in results and den in results:
-            value = results[num]["rps"] / results[den]["rps"]
-            ok = value >= target if above else value <= target
-            line = f"{label:<44}{value:>7.2f}   {'>=' if above else '<='} {target:<5} {verdict(ok)}"
-            e_num, e_den = efficiency(results[num], meta), efficiency(results[den], meta)
-            if e_num and e_den:
-                line += f"{'':<5}{e_num / e_den:>7.2f}"
-            add(line)
-
-    for dialect in DIALECTS:
-        ratio(f"(b)/(a) {dialect}", f"b-{dialect}", "a", TARGETS["b/a"])
-    for dialect in DIALECTS:
-        ratio(f"(c)/(b) {dialect}", f"c-{dialect}", f"b-{dialect}", TARGETS["c/b"])
-    ratio("(d)/(a)", "d", "a", TARGETS["d/a"])
-    tails = [k for k, r in results.items() if r["p50_ms"] and r["p99_ms"] / r["p50_ms"] > TARGETS["p99/p50"]]
-    add(f"{'p99 <= 3 x p50':<44}{len(tails):>7} over   {verdict(not tails)} {', '.join(tails)}")
-    if "d" in results and "d-1m" in results:
-        for pct in ("p50", "p99"):
-            value = results["d-1m"][f"{pct}_ms"] / results["d"][f"{pct}_ms"]
-            ok = value <= TARGETS["d1m/d1k"]
-            add(f"{'(d) ' + pct + ' at 1M / at 1k':<44}{value:>7.2f}   <= 1.2   {verdict(ok)}")
-    share = total_bad / total * 100 if total else 100
-    add(f"{'non-2xx + socket errors, all scenarios':<44}{share:>6.2f}%   == 0     {verdict(total_bad == 0)}")
+    add("targets: the median of the rounds' ratios of req/s (in brackets, of req/app-CPU-s)")
+    failed = []
+    for key in ALL:
+        r = results.get(key)
+        if not r:
+            continue
+        label, value, ok = against(results, key, meta)
+        missed = misses(r, key, ok)
+        failed += [f"{key} {m}" for m in missed]
+        if label:
+            add(f"  {key:<10} {label:<28} {value:<14} {verdict(ok)}")
+    add(f"  and every product scenario: p99 <= {TAIL:g} x p50; every row: no non-2xx answer or socket error")
+    add(f"  {'FAIL: ' + '; '.join(failed) if failed else 'PASS: every target'}")
+    information = {key: naive(results, key, meta) for key in ALL if key in results}
+    if any(information.values()):
+        add("for information, against the reference's naive version of the same work (req/s, per app-CPU-s):")
+        for key, text in information.items():
+            if text:
+                add(f"  {key:<10} {text}")
     add("")
     add("(d) latency by applications in the database     p50 ms   p99 ms   req/s")
     for key, label in (("d", "d-1k"), ("d-1m", "d-1m")):
@@ -512,15 +619,6 @@ def report(results: dict, queries: dict, meta: dict, fills: dict, explains: dict
     return "\n".join(lines)
 
 
-def efficiency(r: dict, meta: dict) -> float | None:
-    """Requests per second of gunicorn CPU: the app is CPU-bound, so this is what other processes on a
-    shared box do not distort (a lock-bound run like (c) is not CPU-bound: read it with care)."""
-    share = (r.get("cpu") or {}).get("gunicorn")
-    if not share:
-        return None
-    return r["requests"] / (r["duration_us"] / 1e6) / (share * meta["cores"])
-
-
 def query_listing(path: Path) -> str:
     data = json.loads(path.read_text())
     out = []
@@ -543,28 +641,10 @@ def git_state() -> str:
 
 README = BENCH / "README.md"
 RESULTS_HEADING = "## Results"
-# The scenario each one's requests/s are a ratio of: (b) and (d) of (a), (c) of (b) in the same dialect.
-BASES = {"d": "a"} | {f"{s}-{d}": "a" if s == "b" else f"b-{d}" for s in "bc" for d in DIALECTS}
 
 
 def results_section(results: dict, meta: dict, stamp: str, commit: str, command: str) -> str:
     """The README's results section: one table of the run's figures against the targets."""
-
-    def against(key: str) -> tuple[str, str, bool | None]:
-        """The target a scenario is judged by against another: its label, the value, whether it passes."""
-        if key == "d-1m" and "d" in results:
-            p50, p99 = (results["d-1m"][f"{p}_ms"] / results["d"][f"{p}_ms"] for p in ("p50", "p99"))
-            ok = max(p50, p99) <= TARGETS["d1m/d1k"]
-            return f"p50, p99 <= {TARGETS['d1m/d1k']:g} x (d) at 1k", f"{p50:.2f}, {p99:.2f}", ok
-        base = BASES.get(key)
-        if base not in results:
-            return "", "", None
-        target = TARGETS[f"{key[0]}/{base[0]}"]
-        ratio = results[key]["rps"] / results[base]["rps"]
-        e_key, e_base = efficiency(results[key], meta), efficiency(results[base], meta)
-        value = f"{ratio:.2f}" + (f" ({e_key / e_base:.2f})" if e_key and e_base else "")
-        return f"({key[0]})/({base[0]}) >= {target:g}", value, ratio >= target
-
     lines = [
         RESULTS_HEADING,
         "",
@@ -572,13 +652,14 @@ def results_section(results: dict, meta: dict, stamp: str, commit: str, command:
         "",
         f"{stamp}, commit {commit}, `{command}`: `wrk -t{meta['threads']} -c{meta['connections']}`,"
         f" {meta['duration']:g} s per scenario in {meta.get('rounds', 1)} interleaved rounds"
-        f" (+{meta['warmup']:g} s warm-up), gunicorn {meta['gunicorn']} on {meta['cores']} cores,"
-        f" PostgreSQL {meta['pg']}, Redis {'on' if meta['redis'] else 'off'};"
+        f" (+{meta['warmup']:g} s warm-up), gunicorn {meta['gunicorn']} on {meta['cores']} cores (the"
+        f" product's and the reference's), PostgreSQL {meta['pg']}, Redis {'on' if meta['redis'] else 'off'};"
         f" {meta.get('before', -1):.0%} of the CPU busy before the first run,"
         f" server errors logged: {meta.get('server_errors', '?')}.",
         "",
-        "| scenario | req/s | p50 ms | p99 ms | p99/p50 | non-2xx | target | value (per app-CPU-s) | |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |",
+        "| scenario | req/s | p50 ms | p99 ms | p99/p50 | non-2xx | target | value (per app-CPU-s) | |"
+        " against the naive route |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | --- |",
     ]
     failed = []
     for key in ALL:
@@ -587,17 +668,18 @@ def results_section(results: dict, meta: dict, stamp: str, commit: str, command:
             continue
         tail = r["p99_ms"] / r["p50_ms"] if r["p50_ms"] else float("inf")
         bad = (r["non2xx"] + r["socket_errors"]) / r["requests"] * 100 if r["requests"] else 100.0
-        label, value, ok = against(key)
-        checks = (("ratio", ok is False), ("p99/p50", tail > TARGETS["p99/p50"]), ("non-2xx", bad > 0))
-        misses = [what for what, missed in checks if missed]
-        failed += [f"{key} {m}" for m in misses]
+        label, value, ok = against(results, key, meta)
+        missed = misses(r, key, ok)
+        failed += [f"{key} {m}" for m in missed]
+        outcome = "FAIL: " + ", ".join(missed) if missed else ("" if is_reference(key) else "PASS")
         lines.append(
             f"| {key} | {r['rps']:.1f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {tail:.1f}"
-            f" | {bad:.2f}% | {label} | {value} | {'FAIL: ' + ', '.join(misses) if misses else 'PASS'} |"
+            f" | {bad:.2f}% | {label} | {value} | {outcome} | {naive(results, key, meta)} |"
         )
     lines += [
         "",
-        f"Every row: p99/p50 <= {TARGETS['p99/p50']:g} and no non-2xx response or socket error. "
+        f"req/s: the median of the rounds'; ratios: the median of the rounds' ratios. Every product row: p99/p50"
+        f" <= {TAIL:g}; every row: no non-2xx response or socket error. "
         + (f"Failing: {'; '.join(failed)}." if failed else "Every target passes."),
     ]
     return "\n".join(lines) + "\n"
@@ -618,7 +700,20 @@ def record(section: str, readme: Path = README) -> None:
 
 # --- main ----------------------------------------------------------------------------------------------
 
-ALL = ("a", "d", "b-zuora", "b-dayzero", "b-moov", "b-mix", "c-mix", "c-zuora", "c-dayzero", "c-moov", "d-1m")
+PRODUCT = (
+    "a",
+    "d",
+    "b-zuora",
+    "b-dayzero",
+    "b-moov",
+    "b-mix",
+    "c-mix",
+    "c-zuora",
+    "c-dayzero",
+    "c-moov",
+    "d-1m",
+)
+ALL = (*PRODUCT, "R-drf", "R-pay", "R-list", "R-plain")
 
 
 def parse_args(argv):
@@ -670,6 +765,63 @@ def prepare(redis: str | None, port: int) -> dict:
     return env
 
 
+def prepare_reference(reference: Path, port: int, workers: int, threads: int) -> tuple[Server, Path]:
+    """A fresh reference database, migrated and seeded by the reference's own seed.sql, its ids for
+    post_random.lua (gen_ids.sh); returns the reference's gunicorn, in the product's shape, and the ids'
+    folder."""
+    server = urlsplit(server_url())
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}  # its wsgi.py sets its own
+    env |= {
+        "PB_DB": REFERENCE_DB,
+        "PB_DB_HOST": server.hostname or "127.0.0.1",
+        "PB_DB_USER": server.username or "postgres",
+        "PYTHONDONTWRITEBYTECODE": "1",  # its folder is read-only
+    }
+    # Its settings take no port or password: libpq reads them from its own variables.
+    if server.port:
+        env["PGPORT"] = str(server.port)
+    if server.password:
+        env["PGPASSWORD"] = server.password
+    log(f"recreating database {REFERENCE_DB}, migrating it and running {reference}/seed.sql")
+    recreate_database(REFERENCE_DB)
+    subprocess.run(
+        [str(PYTHON), str(reference / "proj" / "manage.py"), "migrate", "-v0"], env=env, check=True
+    )
+    subprocess.run(
+        [
+            "psql",
+            database_url(REFERENCE_DB),
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-f",
+            str(reference / "seed.sql"),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    ids = RUN_DIR / "reference-ids"
+    ids.mkdir(exist_ok=True)
+    subprocess.run(
+        [str(reference / "gen_ids.sh")],
+        env={**os.environ, "OUT_DIR": str(ids), "DB": database_url(REFERENCE_DB)},
+        check=True,
+    )
+    command = [
+        str(GUNICORN),
+        "--chdir",
+        str(reference / "proj"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "perfbase.wsgi:application",
+    ]
+    return Server(env, port, "reference", command, db=REFERENCE_DB, health="/plain"), ids
+
+
 def main(argv=None) -> None:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     command = shlex.join([".venv/bin/python", "bench/run.py", *sys.argv[1:]])
@@ -691,6 +843,11 @@ def main(argv=None) -> None:
     explains["1k"] = step(env, "explain", str(RUN_DIR), "1k")
     fixtures = json.loads((RUN_DIR / "fixtures.json").read_text())
     servers = {"main": Server(env, port)}
+    reference = reference_dir()
+    if any(is_reference(key) for key in wanted):
+        servers["reference"], reference_ids = prepare_reference(
+            reference, free_port(), *gunicorn_workers(env)
+        )
     if "d-1m" in wanted:
         log(
             f"copying {DB_NAME} to {DB_1M}, topping its applications up to {args.million:,} (SQL, then ANALYZE)"
@@ -703,19 +860,29 @@ def main(argv=None) -> None:
         explains["1m"] = step(env_1m, "explain", str(RUN_DIR), "1m")
         servers["1m"] = Server(env_1m, port_1m, "gunicorn-1m")
     listing = ("get", f"/api/v1/invoices/{fixtures['list_invoice']}/payments?limit=50")
-    # Each scenario: the server it runs against, wrk's mode and target.
+    # The reference's own wrk scripts, unchanged, under reference.lua.
+    get = {"BENCH_REFERENCE_SCRIPT": str(reference / "auth_get.lua")}
+    post = {"BENCH_REFERENCE_SCRIPT": str(reference / "post_random.lua")}
+    if "reference" in servers:
+        post["PB_IDS_DIR"] = str(reference_ids)
+    # In a round's order: the two rows of each ratio close together, so they see much the same stretch of
+    # the box's speed (R-drf in the middle, next to (a) and (d); each (c) beside its (b); d-1m beside d).
     plans = {
-        "a": ("main", "get", f"/api/v1/accounts/{fixtures['account_id']}"),
-        "d": ("main", *listing),
-        "b-zuora": ("main", "zuora", "random"),
-        "b-dayzero": ("main", "dayzero", "random"),
-        "b-moov": ("main", "moov", "random"),
-        "b-mix": ("main", "mix", "random"),
-        "c-mix": ("main", "mix", "mix"),
-        "c-zuora": ("main", "zuora", "zuora"),
-        "c-dayzero": ("main", "dayzero", "dayzero"),
-        "c-moov": ("main", "moov", "moov"),
-        "d-1m": ("1m", *listing),
+        "c-zuora": Load("main", "", ("zuora", "zuora")),
+        "b-zuora": Load("main", "", ("zuora", "random")),
+        "c-dayzero": Load("main", "", ("dayzero", "dayzero")),
+        "b-dayzero": Load("main", "", ("dayzero", "random")),
+        "d-1m": Load("1m", "", listing),
+        "d": Load("main", "", listing),
+        "a": Load("main", "", ("get", f"/api/v1/accounts/{fixtures['account_id']}")),
+        "R-drf": Load("reference", "/drf", script=REFERENCE_LUA, env=get),
+        "R-list": Load("reference", f"/invoices/{REFERENCE_LIST}/payments", script=REFERENCE_LUA, env=get),
+        "R-pay": Load("reference", "/", script=REFERENCE_LUA, env=post),
+        "b-moov": Load("main", "", ("moov", "random")),
+        "c-moov": Load("main", "", ("moov", "moov")),
+        "b-mix": Load("main", "", ("mix", "random")),
+        "c-mix": Load("main", "", ("mix", "mix")),
+        "R-plain": Load("reference", "/plain", script=REFERENCE_LUA, env=get),
     }
     results = {}
     noise = {}
@@ -725,28 +892,28 @@ def main(argv=None) -> None:
             server.start()
         noise["before"] = wait_for_quiet(args.wait_quiet) if args.wait_quiet else cpu_busy()
         noise["load_before"] = os.getloadavg()[0]
-        # Every route for a second, so no scenario pays the workers' first-request costs. The single
-        # invoices of (c) are left untouched.
+        # Every route for a second, so no scenario pays the workers' first-request costs. (c)'s routes are
+        # (b)'s: their single invoices are left untouched.
         once = argparse.Namespace(**{**vars(args), "threads": 1, "connections": 4})
-        routes = {(where, m, t if m == "get" else "random") for where, m, t in plans.values()}
-        for where, mode, target in sorted(routes):
-            if where in servers:
-                wrk(servers[where].base, once, 1, mode, target, wrk_env)
-        # Rounds: every scenario runs a slice of its time in each round, so a change in the machine's speed
-        # during the run (a shared VM's is common) hits every scenario alike and the ratios stay fair.
+        for key, load in plans.items():
+            if load.server in servers and not key.startswith("c-"):
+                url = servers[load.server].base + load.path
+                wrk(url, once, 1, {**wrk_env, **load.env}, load.script_args, load.script)
+        # Rounds: every scenario and reference route runs a slice of its time in each round, so a change in
+        # the machine's speed during the run (a shared VM's is common) hits them alike and the ratios stay
+        # fair. Every other round runs in reverse order, so over the run every one sits on average at the
+        # same place in a round as its denominator.
         keys = [key for key in plans if key in wanted]
         parts: dict[str, list] = {key: [] for key in keys}
         for number in range(args.rounds):
-            for key in keys:
-                where, mode, target = plans[key]
+            for key in keys if number % 2 == 0 else reversed(keys):
+                load = plans[key]
                 log(f"running {key} (round {number + 1} of {args.rounds})")
                 part = measure(
-                    servers[where].base,
+                    servers[load.server],
+                    load,
                     args,
-                    mode,
-                    target,
                     wrk_env,
-                    servers[where],
                     seconds=args.duration / args.rounds,
                     warmup=args.warmup if number == 0 else 0,
                 )
@@ -772,7 +939,9 @@ def main(argv=None) -> None:
         "cores": os.cpu_count(),
         "gunicorn": gunicorn_shape(env),
         "pg": pg_version(),
-        "db": DB_NAME + (f", {DB_1M} for (d) at 1M" if "1m" in servers else ""),
+        "db": DB_NAME
+        + (f", {DB_1M} for (d) at 1M" if "1m" in servers else "")
+        + (f", {REFERENCE_DB} for the reference" if "reference" in servers else ""),
         "redis": redis,
         **noise,
     }
@@ -805,9 +974,14 @@ def server_errors(path: Path) -> int:
     return count
 
 
+def gunicorn_workers(env: dict) -> tuple[int, int]:
+    """config/gunicorn.py's processes and threads per process under `env`."""
+    workers = int(env.get("WEB_CONCURRENCY") or (os.cpu_count() or 1) * 2 + 1)
+    return workers, int(env.get("GUNICORN_THREADS") or 1)
+
+
 def gunicorn_shape(env: dict) -> str:
-    workers = env.get("WEB_CONCURRENCY") or str((os.cpu_count() or 1) * 2 + 1)
-    threads = int(env.get("GUNICORN_THREADS") or 1)  # config/gunicorn.py's default
+    workers, threads = gunicorn_workers(env)
     return f"{workers} sync processes" if threads == 1 else f"{workers} gthread processes x {threads} threads"
 
 

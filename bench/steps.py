@@ -120,8 +120,8 @@ def seed(out_dir: Path) -> dict:
         "entity_id": str(entity_id),
         "account_id": str(accounts[0].id),
         "list_invoice": str(listed.id),
-        "invoices": [[str(inv.id), str(inv.account_id)] for inv in invoices],
-        "single": {name: [str(inv.id), str(inv.account_id)] for name, inv in single.items()},
+        "invoices": [str(inv.id) for inv in invoices],
+        "single": {name: str(inv.id) for name, inv in single.items()},
         "payments": {"zuora": [p.id.hex for p in zuora], "dayzero": [str(p.id) for p in dayzero]},
         "filler_accounts": [str(pk) for pk in fillers],
     }
@@ -161,10 +161,11 @@ def fill(total: int) -> dict:
             cursor.execute(
                 """
                 INSERT INTO invoices_invoice (id, business_id, entity_id, account_id, number, description,
-                    currency, amount, status, invoice_date, payment_amount, refund_amount, created_at, updated_at)
+                    currency, amount, subtotal_amount, tax_amount, surcharge_amount, status, invoice_date,
+                    payment_amount, refund_amount, customer_email, payment_options, created_at, updated_at)
                 SELECT md5(%(tag)s || ':inv:' || g)::uuid, f.business_id, f.entity_id, f.account_id,
-                    'FILL-' || %(tag)s || '-' || g, '', 'USD', 1000000, 'partially_paid', current_date,
-                    least(%(per)s, %(missing)s - g * %(per)s), 0, now(), now()
+                    'FILL-' || %(tag)s || '-' || g, '', 'USD', 1000000, 1000000, 0, 0, 'partially_paid',
+                    current_date, least(%(per)s, %(missing)s - g * %(per)s), 0, '', '{}', now(), now()
                 FROM generate_series(0, %(invoices)s::int - 1) AS g
                 JOIN bench_filler f ON f.k = g %% %(fillers)s
                 """,
@@ -183,10 +184,10 @@ def fill(total: int) -> dict:
                 cursor.execute(
                     """
                     INSERT INTO payments_payment (id, business_id, entity_id, account_id, currency, amount,
-                        allocated_amount, refund_amount, occurred_at, status, foreign_id, reference, description,
-                        counterparty, payment_method_id, created_by, created_at, updated_at)
+                        allocated_amount, refund_amount, unapplied_refund_amount, occurred_at, status, foreign_id,
+                        reference, description, counterparty, payment_method_id, created_by, created_at, updated_at)
                     SELECT md5(%(tag)s || ':pay:' || g)::uuid, f.business_id, f.entity_id, f.account_id,
-                        'USD', 1, 1, 0, now(), 'processed', '', '', '', '', '', 'bench:fill',
+                        'USD', 1, 1, 0, 0, now(), 'processed', '', '', '', '', '', 'bench:fill',
                         now(), now()
                     FROM generate_series(%(low)s::int, %(high)s::int) AS g
                     JOIN bench_filler f ON f.k = (g / %(per)s) %% %(fillers)s
@@ -219,7 +220,7 @@ def _requests(fixtures: dict, k: int = 7) -> dict:
     """One request per scenario, exactly as the wrk script sends it (bench/wrk/bench.lua), on the k-th
     seeded invoice and payments."""
     business = fixtures["business_id"]
-    invoice_id, account_id = fixtures["invoices"][k % len(fixtures["invoices"])]
+    invoice_id = fixtures["invoices"][k % len(fixtures["invoices"])]
     auth = {"HTTP_AUTHORIZATION": f"Bearer {fixtures['token']}"}
     dayzero = {**auth, "HTTP_X_BUSINESS_ID": business}
 
@@ -243,7 +244,7 @@ def _requests(fixtures: dict, k: int = 7) -> dict:
             dayzero,
         ),
         "b-moov": post(
-            f"/accounts/{account_id}/invoices/{invoice_id}/payments",
+            f"/accounts/{fixtures['entity_id']}/invoices/{invoice_id}/payments",  # Moov's account: the merchant
             {"amount": {"currency": "USD", "valueDecimal": "0.01"}},
             auth,
         ),
@@ -414,9 +415,9 @@ def grow(invoice_id: str, count: int) -> dict:
         cursor.execute(
             """
             INSERT INTO payments_payment (id, business_id, entity_id, account_id, for_invoice_id, currency, amount,
-                allocated_amount, refund_amount, occurred_at, status, foreign_id, reference, description,
-                counterparty, payment_method_id, created_by, created_at, updated_at)
-            SELECT md5(%(tag)s || g)::uuid, %(b)s, %(e)s, %(a)s, %(inv)s, 'USD', 0.01, 0.01, 0, now(),
+                allocated_amount, refund_amount, unapplied_refund_amount, occurred_at, status, foreign_id,
+                reference, description, counterparty, payment_method_id, created_by, created_at, updated_at)
+            SELECT md5(%(tag)s || g)::uuid, %(b)s, %(e)s, %(a)s, %(inv)s, 'USD', 0.01, 0.01, 0, 0, now(),
                 'processed', '', '', '', '', '', 'bench:grow', now(), now()
             FROM generate_series(1, %(n)s::int) AS g
             """,
@@ -447,8 +448,8 @@ def grow(invoice_id: str, count: int) -> dict:
 def post_timing(out_dir: Path, dialect: str, invoice_name: str, count: int) -> dict:
     """Wall time and queries of one dialect's payment POST on one of the seeded single invoices."""
     fixtures = json.loads((out_dir / "fixtures.json").read_text())
-    invoice_id, account_id = fixtures["single"][invoice_name]
-    fixtures = {**fixtures, "invoices": [[invoice_id, account_id]] * 8}
+    invoice_id = fixtures["single"][invoice_name]
+    fixtures = {**fixtures, "invoices": [invoice_id] * 8}
     request = _requests(fixtures)[f"b-{dialect}"]
     client = Client()
     _send(client, request, f"bench-timing-{uuid.uuid4()}")

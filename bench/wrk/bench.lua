@@ -8,23 +8,22 @@
 -- TARGET for payments: "random" (a random invoice of the seeded 1000, a random payment of the 1000 per
 --        dialect) or the name of one of the seeded single invoices (every request on that invoice)
 -- RUN_ID makes Idempotency-Keys unique across runs; thread id and a counter make them unique within one.
--- done() prints one line "BENCH_JSON {...}": requests, duration_us, rps, p50_ms, p99_ms, non2xx, errors,
--- and 200 latency quantiles.
+-- report.lua counts the non-2xx answers and prints the run's figures.
 
 local F = dofile(os.getenv("BENCH_FIXTURES"))
 local DIALECTS = { "zuora", "dayzero", "moov" }
 
-local threads = {}
+local started = 0
 
 function setup(thread)
-   table.insert(threads, thread)
-   thread:set("tid", #threads)
+   started = started + 1
+   thread:set("tid", started)
 end
 
 function init(args)
    mode, target, run_id = args[1], args[2] or "random", args[3] or tostring(os.time())
    math.randomseed(os.time() * 1000 + tid * 7919)
-   counter, non2xx, statuses, samples = 0, 0, "", ""
+   counter = 0
    auth = { ["Authorization"] = "Bearer " .. F.token }
    dayzero_get = { ["Authorization"] = "Bearer " .. F.token, ["x-business-id"] = F.business_id }
    if mode ~= "get" and target ~= "random" then
@@ -34,11 +33,7 @@ function init(args)
 end
 
 local function pick_invoice()
-   if single then
-      return single[1], single[2]
-   end
-   local row = F.invoices[math.random(#F.invoices)]
-   return row[1], row[2]
+   return single or F.invoices[math.random(#F.invoices)]
 end
 
 local function pick(list)
@@ -67,7 +62,7 @@ function request()
       dialect = DIALECTS[(counter + tid) % 3 + 1]
    end
    local key = string.format("bench-%s-%d-%d", run_id, tid, counter)
-   local invoice, account = pick_invoice()
+   local invoice = pick_invoice()
    if dialect == "zuora" then
       local body = string.format('{"Amount": 0.01, "InvoiceId": "%s", "PaymentId": "%s"}',
          (invoice:gsub("-", "")), pick(F.payments.zuora))
@@ -77,46 +72,11 @@ function request()
       return wrk.format("POST", "/api/v1/invoices/" .. invoice .. "/payments",
          headers({ ["x-business-id"] = F.business_id }, key), body)
    else
+      -- Moov's account in the path is the merchant: the business's entity.
       local body = '{"amount": {"currency": "USD", "valueDecimal": "0.01"}}'
-      return wrk.format("POST", "/accounts/" .. account .. "/invoices/" .. invoice .. "/payments",
+      return wrk.format("POST", "/accounts/" .. F.entity_id .. "/invoices/" .. invoice .. "/payments",
          headers({}, key), body)
    end
 end
 
-function response(status, headers, body)
-   if status < 200 or status > 299 then
-      non2xx = non2xx + 1
-      if #samples < 600 then
-         samples = samples .. status .. " " .. string.sub(body or "", 1, 200) .. " | "
-      end
-   end
-end
-
-local function json_string(s)
-   return '"' .. s:gsub('\\', '\\\\'):gsub('"', '\\"'):gsub('[%c]', ' ') .. '"'
-end
-
-function done(summary, latency, requests)
-   local bad, sample = 0, ""
-   for _, thread in ipairs(threads) do
-      bad = bad + (thread:get("non2xx") or 0)
-      if #sample < 600 then
-         sample = sample .. (thread:get("samples") or "")
-      end
-   end
-   local e = summary.errors
-   local seconds = summary.duration / 1e6
-   -- 200 quantiles, each standing for 0.5% of the requests: run.py merges rounds of one scenario with them.
-   local quantiles = {}
-   for i = 1, 200 do
-      quantiles[i] = string.format("%.3f", latency:percentile((i - 0.5) / 2) / 1000)
-   end
-   io.write(string.format(
-      'BENCH_JSON {"requests": %d, "duration_us": %d, "rps": %.2f, "p50_ms": %.3f, "p90_ms": %.3f, ' ..
-      '"p99_ms": %.3f, "max_ms": %.3f, "mean_ms": %.3f, "non2xx": %d, "socket_errors": %d, "samples": %s, ' ..
-      '"quantiles_ms": [%s]}\n',
-      summary.requests, summary.duration, summary.requests / seconds,
-      latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000,
-      latency.max / 1000, latency.mean / 1000, bad,
-      e.connect + e.read + e.write + e.timeout, json_string(sample), table.concat(quantiles, ", ")))
-end
+dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "report.lua")
