@@ -334,7 +334,6 @@ def test_a_payments_parts_and_one_part(sdk):
     assert code == NOT_FOUND
 
 
-@pytest.mark.xfail(strict=True, reason="a refund's refusal names `amount`, not the totalAmount sent")
 def test_refunds_from_unapplied_money_and_with_auto_unapply(sdk):
     account = new_account(sdk)
     invoice = new_invoice(sdk, account.account_id, "100")
@@ -374,7 +373,9 @@ def test_refunds_from_unapplied_money_and_with_auto_unapply(sdk):
     listed = refunds.get_refunds(payment_id=paid.id)
     assert isinstance(listed, GetRefundsResponse)
     assert [(r.number, r.amount) for r in listed.refunds] == [(auto.number, 45), (plain.number, 30)]
-    assert [r.number for r in refunds.get_refunds(method_type="Check").refunds] == [plain.number]
+    # RefundsApi.get_refunds types methodType a str but sends `method_type.value`: it cannot send this filter.
+    by_method = call(sdk, "GET", "/v1/refunds?methodType=Check", {"200": "GetRefundsResponse"})
+    assert [r.number for r in by_method.refunds] == [plain.number]
     assert [r.number for r in refunds.get_refunds(refund_date=date.today(), amount=30).refunds] == [
         plain.number
     ]
