@@ -56,10 +56,13 @@ _POSITIONED = re.compile(r"^(parts|lines)\.(\d+)\.(\w+)")
 _POSITIONED_NAMES = {"invoice_id": "invoiceId", "unit_price": "unitPrice"}
 
 
-def field_name(field: str | None) -> str | None:
-    """`parts.2.amount` -> `invoices[2].amount`, `invoice_id` -> `invoiceId`."""
+def field_name(field: str | None, renamed: dict[str, str] | None = None) -> str | None:
+    """`parts.2.amount` -> `invoices[2].amount`, `invoice_id` -> `invoiceId`; `renamed` first, for a field
+    one operation names its own way (a refund's `amount` is its `totalAmount`)."""
     if field is None:
         return None
+    if renamed and field in renamed:
+        return renamed[field]
     positioned = _POSITIONED.match(field)
     if positioned:
         listed, position, name = positioned.groups()
@@ -99,7 +102,7 @@ class SettlementErrors(errors.ErrorRenderer):
             category = {app.NotFound: NOT_FOUND, app.Conflict: RULE}.get(type(exc), INVALID)
             if exc.code == "required":
                 category = MISSING
-            field = field_name(exc.field)
+            field = field_name(exc.field, getattr(context.get("view"), "field_names", None))
             message = f"{field}: {exc.message}" if field else exc.message
             return Response(refused([reason(category, message)]), status=400)
         return super().handle(exc, context)

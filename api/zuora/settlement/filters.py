@@ -5,7 +5,7 @@ amount, `number` P-00000042, `createdDate` the second it names. A value no objec
 service never gives, a type other than External) matches nothing, as it would in Zuora.
 """
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import django_filters
 from django.db.models import F, Q, QuerySet
@@ -50,6 +50,16 @@ class _SecondFilter(django_filters.IsoDateTimeFilter):
         )
 
 
+class _DayFilter(django_filters.IsoDateTimeFilter):
+    """The rows of the day named: a date, or a date-time as zuora-sdk sends this filter
+    (`2026-01-10T00:00:00.000000`), whose day (in UTC) it is."""
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        return qs.filter(**{f"{self.field_name}__date": value.astimezone(UTC).date()})
+
+
 class _ActorFilter(django_filters.CharFilter):
     """createdById: the id shown for who acted (presenters.actor_id, a one-way hash), matched against the
     few actors of the rows."""
@@ -84,7 +94,7 @@ class PaymentFilter(django_filters.FilterSet):
     number = _NumberFilter(keys.PAYMENT)
     status = django_filters.CharFilter(method="filter_status")
     type = django_filters.CharFilter(method=_constant("External"))
-    effectiveDate = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date")
+    effectiveDate = _DayFilter(field_name="occurred_at")
     createdById = _ActorFilter(field_name="created_by")
     updatedById = django_filters.CharFilter(method=_constant(None))
     createdDate = _SecondFilter(field_name="created_at")

@@ -368,6 +368,8 @@ def _refund(view: SettlementView, payment_key: str, data: dict) -> Response:
 
 
 class PaymentRefundsView(SettlementView):
+    field_names = {"amount": "totalAmount"}
+
     @extend_schema(
         operation_id="zuora_create_refund_payment",
         summary="Refund what a payment left unapplied",
@@ -379,6 +381,8 @@ class PaymentRefundsView(SettlementView):
 
 
 class PaymentRefundWithUnapplyView(SettlementView):
+    field_names = PaymentRefundsView.field_names
+
     @extend_schema(
         operation_id="zuora_refund_payment_with_auto_unapply",
         summary="Refund a payment, taking it off the invoices named first",

@@ -18,30 +18,10 @@ from zuora_sdk.models import (
 from zuora_sdk.zuora_client import ZuoraClient
 
 from tenants.services import demo_provision
+from tests.api.zuora.sdk_client import CRUD, call
 from tests.factories import make_tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-# What the SDK's CRUD operations map each status to (UsageApi.get_usage; the updates, e.g.
-# ProductRatePlanChargesApi.update_product_rate_plan_charge, the same; the creations have no 404).
-CRUD = {
-    "200": "object",
-    "400": "ProxyBadRequestResponse",
-    "401": "ProxyUnauthorizedResponse",
-    "403": "CommonErrorResponse",
-    "404": "ProxyNoDataResponse",
-}
-
-
-@pytest.fixture(autouse=True)
-def no_kept_connections(settings):
-    """The live server answers in threads, each with its own database connection: closed after every
-    request, or the test database could not be dropped at the end."""
-    database = settings.DATABASES["default"]
-    kept = database.get("CONN_MAX_AGE")
-    database["CONN_MAX_AGE"] = 0
-    yield
-    database["CONN_MAX_AGE"] = kept
 
 
 @pytest.fixture
@@ -52,39 +32,6 @@ def tenant(transactional_db):
 @pytest.fixture
 def other_tenant(transactional_db):
     return make_tenant()
-
-
-@pytest.fixture
-def zuora(live_server):
-    """ZuoraClient as an integration builds it, pointed at the live server; stopped after the test."""
-    made = []
-
-    def build(client_id: str, client_secret: str) -> ZuoraClient:
-        client = ZuoraClient(client_id=client_id, client_secret=client_secret, env=None)
-        client.set_base_url(live_server.url)
-        client.set_retry_config(max_retries=1, retry_base_delay=1)  # a refused token fails at once
-        made.append(client)
-        return client
-
-    yield build
-    for client in made:
-        # stop_auto_auth() would wait 5 s for the refresh thread, asleep for its interval: tell the thread
-        # to do nothing when it wakes (it is a daemon), and close the SDK's connections.
-        client._stop_refresh.set()
-        client._refresh_timer = None
-        client.api_client.rest_client.pool_manager.clear()
-
-
-def call(client: ZuoraClient, method: str, path: str, types: dict, body=None):
-    """One request the way a generated operation makes it (param_serialize, call_api, response_deserialize):
-    the data on 2xx, an ApiException whose `data` is the status's model otherwise."""
-    headers = {"Accept": "application/json"}
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-    api = client.api_client
-    response = api.call_api(*api.param_serialize(method, path, header_params=headers, body=body))
-    response.read()
-    return api.response_deserialize(response_data=response, response_types_map=types).data
 
 
 def account_of(client: ZuoraClient, account_id: uuid.UUID) -> dict:
