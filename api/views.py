@@ -102,6 +102,7 @@ class TenantAPIView(APIView):
         self.tenant = tenant_context_resolve(
             client=principal.client,
             scopes=principal.scopes,
+            granted=principal.entity_ids,
             business_id=business_id,
             entity_id=request.headers.get(ENTITY_HEADER),
             request_id=getattr(request, "request_id", ""),

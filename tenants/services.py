@@ -133,28 +133,20 @@ def api_client_revoke(*, client: ApiClient) -> bool:
     )
 
 
-def granted_entity_ids(client: ApiClient) -> list[UUID]:
-    """The client's entities, the business's default first."""
-    entities = Entity.objects.of_business(client.business_id)
-    if not client.all_entities:
-        entities = entities.filter(id__in=client.entities.values("id"))
-    return list(entities.order_by("-is_default", "name").values_list("id", flat=True))
-
-
 def tenant_context_resolve(
     *,
     client: ApiClient,
     scopes: frozenset[str],
+    granted: tuple[UUID, ...],
     business_id: str | None,
     entity_id: str | None,
     request_id: str = "",
 ) -> TenantContext:
     """The one place a credential becomes a tenant (DESIGN.md, "Tenancy"): the client's business (the
-    request may name it, and then it must be the client's) and the entities it was granted, narrowed to
-    one when the request selects it."""
+    request may name it, and then it must be the client's) and the entities it was `granted` (read with
+    the credential, tenants.auth), narrowed to one when the request selects it."""
     if business_id is not None and parse_uuid(business_id) != client.business_id:
         raise Forbidden("this credential does not belong to that business", field="business_id")
-    granted = granted_entity_ids(client)
     if entity_id is not None:
         selected = parse_uuid(entity_id.strip())
         if selected not in granted:

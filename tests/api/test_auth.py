@@ -4,6 +4,8 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
@@ -145,6 +147,38 @@ def test_revoking_a_client_stops_its_tokens_at_once(api, tenant):
     tenant.client.is_active = False
     tenant.client.save()
     assert api.get("/api/v1/accounts", **_h(tenant)).status_code == 401
+
+
+def test_deleting_a_token_or_taking_back_an_entity_takes_effect_at_once(api, db):
+    """Nothing about a credential is kept between requests (tenants/auth.py): each reads it afresh."""
+    tenant = make_tenant(entities=2)
+    first, second = tenant.entity_ids
+    named = {"HTTP_ZUORA_ENTITY_IDS": str(second)}
+    assert api.get("/api/v1/accounts", **_h(tenant), **named).status_code == 200
+    tenant.client.all_entities = False
+    tenant.client.save()
+    tenant.client.entities.set([first])
+    assert api.get("/api/v1/accounts", **_h(tenant), **named).status_code == 403
+    AccessToken.objects.filter(application=tenant.client).delete()
+    assert api.get("/api/v1/accounts", **_h(tenant)).status_code == 401
+
+
+def test_credential_client_and_entities_cost_one_statement(api, tenant):
+    """The cheapest route reads the credential (with its client and entities) and the account: two
+    statements, whichever way the client authenticates."""
+    account = tenant.account()
+    for authorization in (
+        f"Bearer {tenant.token}",
+        _basic(tenant.client.client_id, tenant.provisioned.client_secret),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            response = api.get(
+                f"/api/v1/accounts/{account.id}",
+                HTTP_AUTHORIZATION=authorization,
+                HTTP_X_BUSINESS_ID=str(tenant.business_id),
+            )
+        assert response.status_code == 200, response.content
+        assert len(captured) == 2, [q["sql"] for q in captured]
 
 
 def test_another_business_header_is_403(api, tenant, other_tenant):
