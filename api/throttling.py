@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 _UNITS = {"s": "second", "sec": "second", "m": "minute", "min": "minute", "h": "hour", "d": "day"}
 
 
+@cache  # a handful of settings' rates, parsed on every request otherwise
 def parse_rate(text: str) -> RateLimitItem | None:
     """`40/s`, `100/minute`...; `0` means no limit."""
     text = text.strip()
