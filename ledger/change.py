@@ -8,7 +8,7 @@
     # on leaving the block: every changed, new and deleted row and every event in one statement
 
 One transaction per change. Rows are locked in LOCK_ORDER (by model; within a model the service sorts),
-each in its turn (ledger.statements). `record` settles the rows it names (an invoice's status follows its
+each in its turn (tenants.statements). `record` settles the rows it names (an invoice's status follows its
 counters), then writes an event with their numbers before (as locked, or as of the previous event) and
 after. Leaving the block writes the locked rows' changed fields, the new rows, the deletions and the
 events in one statement, and tells the outbox about side-effect rows it wrote.
@@ -22,11 +22,11 @@ from django.db import transaction
 from django.db.models import Model
 
 from core.ids import parse_uuid
-from ledger import statements
 from ledger.models import LedgerEvent
-from ledger.statements import Wanted
 from outbox import relay as outbox
+from tenants import statements
 from tenants.context import TenantContext
+from tenants.statements import Wanted
 
 __all__ = ("LOCK_ORDER", "Change", "LockOrderError", "Wanted", "ledger_change")
 

@@ -4,6 +4,7 @@ from django.db.models import Model, QuerySet
 
 from core.errors import NotFound
 from core.ids import parse_uuid
+from tenants import statements
 from tenants.context import TenantContext
 from tenants.models import Account
 
@@ -26,7 +27,7 @@ def one_by_key[M: Model](queryset: QuerySet[M], key: object, *, what: str, field
 
 
 def account_get(*, ctx: TenantContext, account_id: str | UUID) -> Account:
-    return one_by_key(Account.objects.for_tenant(ctx), account_id, what="account", field="account_id")
+    return statements.get_by_key(Account, ctx, account_id, what="account", field="account_id")
 
 
 def account_list(*, ctx: TenantContext) -> QuerySet[Account]:

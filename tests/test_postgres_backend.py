@@ -103,7 +103,7 @@ def test_savepoints_left_to_the_commit_still_roll_back_alone():
 
 def test_the_ledgers_one_statement_writes_are_converted_once_not_per_payment():
     """psycopg leaves statements of over 50 parameters out of its conversion cache; a payment's write has
-    55-81 (ledger.statements.write), and config.postgres raises that limit."""
+    55-81 (tenants.statements.write), and config.postgres raises that limit."""
     tenant = make_tenant()
     invoice = tenant.invoice("100")
     account = invoice.account

@@ -15,7 +15,7 @@ the pipeline costs about what it saves (bench/README.md, "Decisions kept"). Djan
   transaction back, as it does when a COMMIT fails.
 - psycopg converts a statement's `%s` placeholders to `$n` once per SQL text and caches that, but only for
   statements of at most 50 parameters (so that an ORM's bulk INSERTs, of ever-changing widths, do not churn
-  the cache). The ledger's one-statement writes (ledger.statements.write) have a few fixed shapes of 55-81
+  the cache). The ledger's one-statement writes (tenants.statements.write) have a few fixed shapes of 55-81
   parameters, and converting them anew was 12-18% of a payment service's CPU (bench/README.md). psycopg has
   no public setting for it; tests/test_postgres_backend.py fails if this one stops taking effect.
 """

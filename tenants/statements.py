@@ -1,5 +1,7 @@
-"""The ledger's SQL: tenant-scoped row locks taken first come, first served, and each change written in
-one statement. Only ledger.change uses it; everything else uses the ORM.
+"""The hot path's SQL: tenant-scoped reads by key, row locks taken first come, first served, and a ledger
+change written in one statement. ledger.change takes its locks and writes its changes here, and the
+selectors of the cheapest, most frequent reads (an account by its id) read here; everything else uses
+the ORM.
 
 Building and compiling one ORM statement costs 1-3 ms of CPU on a small box, several times what PostgreSQL
 spends running it (bench/README.md), and a payment is a handful of statements. These build each
@@ -43,14 +45,21 @@ def get[M: Model](
     return found[0] if found else None
 
 
-def get_locked[M: Model](model: type[M], ctx: TenantContext, pk, *, what: str, field: str, **lookup) -> M:
-    """`get(..., lock=True)` for a key as a client sent it (any spelling parse_uuid reads): the row, locked
-    in its turn, or NotFound("`what` not found") on `field` when it is absent or the key is malformed."""
+def get_by_key[M: Model](
+    model: type[M], ctx: TenantContext, pk, *, what: str, field: str, lock: bool = False, **lookup
+) -> M:
+    """`get` for a key as a client sent it (any spelling parse_uuid reads): the row, or NotFound("`what`
+    not found") on `field` when it is absent or the key is malformed."""
     key = parse_uuid(pk)
-    row = get(model, ctx, key, lock=True, **lookup) if key else None
+    row = get(model, ctx, key, lock=lock, **lookup) if key else None
     if row is None:
         raise NotFound(f"{what} not found", field=field)
     return row
+
+
+def get_locked[M: Model](model: type[M], ctx: TenantContext, pk, *, what: str, field: str, **lookup) -> M:
+    """`get_by_key` with the row locked in its turn."""
+    return get_by_key(model, ctx, pk, what=what, field=field, lock=True, **lookup)
 
 
 class Wanted(NamedTuple):

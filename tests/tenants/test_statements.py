@@ -1,4 +1,4 @@
-"""ledger.statements: the hot path's SQL, checked against what the ORM reads and writes."""
+"""tenants.statements: the hot path's SQL, checked against what the ORM reads and writes."""
 
 import os
 import signal
@@ -16,9 +16,10 @@ from django.utils import timezone
 from api.errors import lock_wait_expired
 from core.errors import NotFound
 from invoices.models import Invoice
-from ledger import statements
 from ledger.models import LedgerEvent
 from payments.models import Payment
+from tenants import statements
+from tenants.models import Account
 from tests.factories import make_tenant
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +49,16 @@ def test_get_is_scoped_to_the_business_and_the_context_entities(tenant, other_te
     theirs = split.invoice(account=split.account(entity_id=second))
     assert statements.get(Invoice, split.ctx(first), theirs.pk) is None
     assert statements.get(Invoice, split.ctx(second), theirs.pk) == theirs
+
+
+@pytest.mark.parametrize("key", ["not-a-uuid", "", None, str(uuid.uuid4())])
+def test_get_by_key_is_not_found_for_a_malformed_absent_or_foreign_key(tenant, other_tenant, key):
+    with pytest.raises(NotFound, match="account not found"):
+        statements.get_by_key(Account, tenant.ctx(), key, what="account", field="account_id")
+    theirs = other_tenant.account()
+    with pytest.raises(NotFound):
+        statements.get_by_key(Account, tenant.ctx(), theirs.pk, what="account", field="account_id")
+    assert statements.get_by_key(Account, other_tenant.ctx(), theirs.id.hex, what="a", field="f") == theirs
 
 
 def _both(ctx, payment_id, invoice_id):
