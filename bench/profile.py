@@ -42,9 +42,12 @@ STEPS = [
     ("access log line (logging + JSON formatter)", r"\(logging/__init__\.py|pythonjsonlogger"),
     ("prometheus metrics (multiprocess files)", r"prometheus_client/"),
     ("DRF request/response plumbing", r"rest_framework/(views|request|negotiation|response)\.py"),
-    ("authentication (token + client SELECT)", r"^BearerTokenAuthentication\.authenticate "),
-    ("tenant resolution (entities SELECT)", r"^tenant_context_resolve "),
-    ("rate limit (2 Redis round trips)", r"^hit \(api/throttling\.py"),
+    (
+        "authentication (credential, client and entities: one SELECT)",
+        r"^BearerTokenAuthentication\.authenticate ",
+    ),
+    ("tenant resolution", r"^tenant_context_resolve "),
+    ("rate limit (1 Redis round trip)", r"^hit \(api/throttling\.py"),
     ("idempotency claim (INSERT .. ON CONFLICT)", r"^claim \(api/idempotency\.py"),
     (
         "body parsing + serializer validation",
