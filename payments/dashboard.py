@@ -23,7 +23,7 @@ def dashboard(request):
         "buckets": [label for _, label in AGE_BUCKETS],
         "receivables": [
             (
-                row["business"],
+                row["business_name"],
                 row["currency"],
                 [money(row[key], row["currency"]) for key, _ in AGE_BUCKETS],
                 money(row["total"], row["currency"]),
@@ -32,11 +32,11 @@ def dashboard(request):
         ],
         "received_days": RECEIVED_DAYS,
         "received": [
-            (row["day"], row["business"], row["count"], money(row["amount"], row["currency"]))
+            (row["day"], row["business_name"], row["count"], money(row["amount"], row["currency"]))
             for row in figures.received
         ],
         "unapplied": [
-            (row["business"], row["count"], money(row["amount"], row["currency"]))
+            (row["business_name"], row["count"], money(row["amount"], row["currency"]))
             for row in figures.unapplied
         ],
     }

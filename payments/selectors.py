@@ -150,6 +150,7 @@ UNALLOCATED = F("amount") - F("allocated_amount") - F("unapplied_refund_amount")
 
 @dataclass(frozen=True)
 class DashboardFigures:
+    # Each row names its business (business_name) and currency.
     receivables: list[dict]  # per business and currency: each bucket's open balance, and the total
     received: list[dict]  # per day (newest first), business and currency: how many and how much
     unapplied: list[dict]  # per business and currency: how many payments hold money, and how much
@@ -172,7 +173,7 @@ def dashboard_figures(*, business_ids: Collection[UUID], today: date) -> Dashboa
     since = timezone.make_aware(datetime.combine(today - timedelta(days=RECEIVED_DAYS - 1), time.min))
     figures = DashboardFigures([], [], [])
     for business_id in business_ids:
-        named = {"business": F("business__name")}
+        named = {"business_name": F("business__name")}
         figures.receivables.extend(
             Invoice.objects.of_business(business_id)
             .filter(status__in=Invoice.PAYABLE)

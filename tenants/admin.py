@@ -24,6 +24,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, strip_tags
+from django.utils.text import capfirst
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import (
     get_access_token_model,
@@ -178,7 +179,7 @@ class TenantScopedAdmin(admin.ModelAdmin):
         writer = csv.writer(_Echo())
 
         def lines() -> Iterator[str]:
-            yield writer.writerow([label_for_field(name, self.model, self) for name in columns])
+            yield writer.writerow([capfirst(label_for_field(name, self.model, self)) for name in columns])
             for obj in cl.queryset.iterator(chunk_size=EXPORT_CHUNK):
                 yield writer.writerow([self.export_cell(obj, name) for name in columns])
 

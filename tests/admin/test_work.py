@@ -68,7 +68,7 @@ def test_record_a_wire_and_apply_it_in_the_same_step(staff_client, acme, globex)
     payment = rows(Payment).get(reference="WIRE-ACME")
     assert done.redirect_chain == [(f"/admin/payments/payment/{payment.pk}/change/", 302)]
     assert messages_of(done) == [
-        f"Recorded payment WIRE-ACME · First Bank of Acme · 150.00 USD on 2026-12-01. "
+        "Recorded payment WIRE-ACME · First Bank of Acme · 150.00 USD on 2026-12-01. "
         "Applied 100.00 USD to invoice INV-W."
     ]
     assert (payment.method, payment.counterparty, payment.created_by) == (
