@@ -12,6 +12,8 @@ from payments.dashboard import dashboard
 admin.site.site_header = "Invoice payments · back office"
 admin.site.site_title = "Back office"
 admin.site.index_title = "Work, find, see, report"
+# The lists get the whole width: the breadcrumbs and the home page lead everywhere the sidebar did.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", index, name="index"),
