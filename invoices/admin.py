@@ -21,7 +21,8 @@ from invoices.links import link_url
 from invoices.models import Invoice, InvoiceLine, PaymentLink
 from invoices.selectors import due_soon, past_due
 from invoices.services import invoice_send, payment_link_cancel
-from tenants.admin import BY_BUSINESS, EVERYWHERE, ReadOnlyAdmin, ReadOnlyInline, money
+from tenants.admin import BY_BUSINESS, EVERYWHERE, ReadOnlyAdmin, ReadOnlyInline
+from tenants.admin_lists import money
 from tenants.models import Account
 
 

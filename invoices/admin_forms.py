@@ -12,7 +12,8 @@ from core.money import MAX_DIGITS, PLACES
 from invoices.lines import MAX_LINES, Line
 from invoices.models import Invoice
 from invoices.services import invoice_create, invoice_finalize, invoice_send, invoice_update, invoice_void
-from tenants.admin import ActionForm, money
+from tenants.admin import ActionForm
+from tenants.admin_lists import money
 from tenants.models import Account
 
 

@@ -13,7 +13,8 @@ from core.money import MAX_DIGITS, PLACES, plain
 from invoices.models import Invoice
 from payments.models import Payment
 from payments.services import Part, RefundPart, payment_apply, payment_record, payment_unapply, refund_create
-from tenants.admin import ActionForm, money
+from tenants.admin import ActionForm
+from tenants.admin_lists import money
 from tenants.models import Account
 
 

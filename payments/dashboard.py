@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from payments.selectors import AGE_BUCKETS, RECEIVED_DAYS, dashboard_figures
-from tenants.admin import money
+from tenants.admin_lists import money
 from tenants.models import Business
 
 

@@ -73,7 +73,7 @@ def event_sentence(
         Kind.INVOICE_UPDATED: f"Invoice{on} edited: now {shown}",
         Kind.INVOICE_SENT: f"Invoice{on} sent: its payment link emailed",
         Kind.INVOICE_VOIDED: f"Invoice{on} voided",
-        Kind.INVOICE_DELETED: f"Draft{on} deleted",
+        Kind.INVOICE_DELETED: f"Invoice{on} deleted (it was a draft)",
         Kind.LINK_CANCEL_REQUESTED: f"Payment link{on} ended",
     }[event.kind]
     return f"{text} by {event.actor}"

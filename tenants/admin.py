@@ -6,25 +6,19 @@ form choices and actions all start from its get_queryset, so another business's 
 that does not exist. Money moves only through actions whose forms call one service each (payments/admin.py).
 """
 
-import csv
 import functools
-import html
-from collections.abc import Iterator
 
 from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation, helpers
-from django.contrib.admin.utils import label_for_field, lookup_field, quote
+from django.contrib.admin.utils import quote
 from django.contrib.auth import get_permission_codename
-from django.core.exceptions import PermissionDenied
-from django.db.models import F, Model, Sum
-from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.db.models import Model
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.html import format_html, strip_tags
-from django.utils.text import capfirst
+from django.urls import reverse
+from django.utils.html import format_html
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import (
     get_access_token_model,
@@ -34,31 +28,15 @@ from oauth2_provider.models import (
 )
 
 from core.errors import ApplicationError, Invalid
-from core.money import ZERO, currency_validate, plain
+from core.money import currency_validate
+from tenants.admin_lists import BY_BUSINESS, BackOfficeList
 from tenants.models import ALL_SCOPES, Account, ApiClient, Business, Entity, TenantOwned
 from tenants.services import api_client_revoke, business_provision, staff_context
 
 # Actions offered on a list (for the selected rows) and on an object's own page.
 EVERYWHERE = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
-# Django's plain relation filter lists every business; this one only those in the rows the user sees.
-BY_BUSINESS = ("business", admin.RelatedOnlyFieldListFilter)
 # Set on the intermediate page's submit button: the action's form was filled in, not just asked for.
 CONFIRM = "confirm"
-
-
-# Rows an export reads from the database at a time: its memory stays that of one chunk, whatever the rows.
-EXPORT_CHUNK = 2000
-
-
-def money(amount, currency: str) -> str:
-    return f"{plain(amount, currency)} {currency}"
-
-
-class _Echo:
-    """A file that hands back what is written to it: csv.writer's rows, one at a time, for streaming."""
-
-    def write(self, value: str) -> str:
-        return value
 
 
 def admin_link(model: type[Model] | str, pk, text) -> str:
@@ -73,11 +51,11 @@ def entity_label(entity: Entity) -> str:
     return f"{entity.business} · {entity}"
 
 
-class TenantScopedAdmin(admin.ModelAdmin):
+class TenantScopedAdmin(BackOfficeList, admin.ModelAdmin):
     """Shows a staff user only the rows of their businesses, everywhere the admin reads rows.
 
-    Its lists also carry what a clerk reports with: totals of their money columns under the filtered rows
-    (`totals`), and an export of the filtered rows as CSV, streamed.
+    Its lists also carry what a clerk reports with (tenants.admin_lists): totals of their money columns
+    under the filtered rows (`totals`), and an export of the filtered rows as CSV, streamed.
     """
 
     change_list_template = "admin/back_office/change_list.html"
@@ -87,116 +65,12 @@ class TenantScopedAdmin(admin.ModelAdmin):
     record_fields: tuple[str, ...] = ()
     # Chosen when the row is created, read-only afterwards.
     fixed_fields: tuple[str, ...] = ()
-    # Summed under the list, per currency: (label, field or expression); the currency's lookup.
-    totals: tuple[tuple[str, object], ...] = ()
-    totals_currency: str = "currency"
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
         return queryset.filter(**{f"{self.business_lookup}__in": request.user.businesses.values("pk")})
-
-    # --- one business or several ---------------------------------------------------------------------
-
-    def sees_several_businesses(self, request) -> bool:
-        """Whether the user works on more than one business: a Business column or filter would otherwise
-        repeat one name on every row."""
-        several = getattr(request, "_several_businesses", None)
-        if several is None:
-            businesses = Business.objects.all() if request.user.is_superuser else request.user.businesses
-            several = request._several_businesses = businesses.count() > 1
-        return several
-
-    def get_list_display(self, request):
-        shown = super().get_list_display(request)
-        return shown if self.sees_several_businesses(request) else [n for n in shown if n != "business"]
-
-    def get_list_filter(self, request):
-        filters = super().get_list_filter(request)
-        return filters if self.sees_several_businesses(request) else [f for f in filters if f != BY_BUSINESS]
-
-    # --- lists: totals, tools and the CSV export -----------------------------------------------------
-
-    def list_tools(self, request) -> list[tuple[str, str]]:
-        """Links above the list besides the export: (url, label)."""
-        return []
-
-    def changelist_view(self, request, extra_context=None):
-        response = super().changelist_view(request, extra_context)
-        cl = getattr(response, "context_data", {}).get("cl")
-        if cl is not None:
-            opts = self.opts
-            response.context_data["totals"] = self.totals_of(cl.queryset)
-            response.context_data["list_tools"] = [
-                *self.list_tools(request),
-                (
-                    reverse(f"admin:{opts.app_label}_{opts.model_name}_export") + cl.get_query_string(),
-                    "Export CSV",
-                ),
-            ]
-        return response
-
-    def totals_of(self, queryset) -> list[dict]:
-        """The `totals` of the rows, one row per currency: {"currency", "values": [(label, shown)]}."""
-        if not self.totals:
-            return []
-        sums = {f"total_{i}": Sum(field, default=ZERO) for i, (_, field) in enumerate(self.totals)}
-        grouped = (
-            queryset.order_by()
-            .values(total_currency=F(self.totals_currency))
-            .annotate(**sums)
-            .order_by("total_currency")
-        )
-        return [
-            {
-                "currency": row["total_currency"],
-                "values": [
-                    (label, money(row[f"total_{i}"], row["total_currency"]))
-                    for i, (label, _) in enumerate(self.totals)
-                ],
-            }
-            for row in grouped
-        ]
-
-    def get_urls(self):
-        opts = self.opts
-        name = f"{opts.app_label}_{opts.model_name}"
-        export = path("export.csv", self.admin_site.admin_view(self.export_view), name=f"{name}_export")
-        return [export, *self.page_urls(name), *super().get_urls()]
-
-    def page_urls(self, name: str) -> list:
-        """The admin's own pages besides Django's (a form), named after `name`."""
-        return []
-
-    def export_view(self, request):
-        """The list as it is filtered, searched and sorted, as CSV: every row, not one page, streamed from a
-        server-side cursor so that memory holds one chunk of rows at a time."""
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        cl = self.get_changelist_instance(request)
-        columns = [name for name in cl.list_display if name != "action_checkbox"]
-        writer = csv.writer(_Echo())
-
-        def lines() -> Iterator[str]:
-            yield writer.writerow([capfirst(label_for_field(name, self.model, self)) for name in columns])
-            for obj in cl.queryset.iterator(chunk_size=EXPORT_CHUNK):
-                yield writer.writerow([self.export_cell(obj, name) for name in columns])
-
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        filename = f"{self.opts.verbose_name_plural.replace(' ', '-')}-{stamp}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-
-    def export_cell(self, obj, name: str) -> str:
-        """A list cell as text: what the list shows, without its link."""
-        field, _, value = lookup_field(name, obj, self)
-        if value is None:
-            return ""
-        if field is not None and getattr(field, "choices", None):
-            value = dict(field.flatchoices).get(value, value)
-        return html.unescape(strip_tags(str(value)))
 
     # --- pages of one form ---------------------------------------------------------------------------
 
@@ -409,6 +283,7 @@ class CurrencyForm(forms.ModelForm):
 @admin.register(Business)
 class BusinessAdmin(TenantScopedAdmin):
     business_lookup = "pk"
+    ordering = ("name",)
     list_display = ("name", "currency", "id", "created_at")
     search_fields = ("name",)
     search_help_text = "Business name"
