@@ -7,9 +7,17 @@ from api.moov import tokens as moov_tokens
 from api.oauth import TokenView
 from api.observability import metrics
 from api.zuora import views as zuora_views
+from payments.dashboard import dashboard
+
+admin.site.site_header = "Invoice payments · back office"
+admin.site.site_title = "Back office"
+admin.site.index_title = "Work, find, see, report"
+# The lists get the whole width: the breadcrumbs and the home page lead everywhere the sidebar did.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", index, name="index"),
+    path("admin/dashboard/", admin.site.admin_view(dashboard), name="admin-dashboard"),
     path("admin/", admin.site.urls),
     path("oauth/token", TokenView.as_view(), name="oauth-token"),
     # Anything else under /oauth/ is Zuora's 404 in JSON, as under /v1/ (api/zuora/urls.py).

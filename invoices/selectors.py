@@ -1,6 +1,6 @@
 """Reads of invoices, always through a tenant context. Another tenant's invoice is NotFound."""
 
-from datetime import date
+from datetime import date, timedelta
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
@@ -23,6 +23,14 @@ def invoice_list(*, ctx: TenantContext) -> QuerySet[Invoice]:
 # An invoice is past due from the day after its due date; these two say so in SQL and in Python.
 def past_due(today: date) -> Q:
     return Q(due_date__lt=today)
+
+
+# Due soon: payable and due within this many days from today.
+DUE_SOON_DAYS = 7
+
+
+def due_soon(today: date) -> Q:
+    return Q(due_date__gte=today, due_date__lte=today + timedelta(days=DUE_SOON_DAYS))
 
 
 def is_past_due(invoice: Invoice, today: date) -> bool:

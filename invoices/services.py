@@ -167,14 +167,15 @@ def _send(change: Change, invoice: Invoice) -> tuple[Invoice, PaymentLink]:
     return invoice, link
 
 
-def invoice_void(*, ctx: TenantContext, invoice_id: UUID | str) -> Invoice:
-    """Voids an invoice that has no live applications (none with money still applied)."""
+def invoice_void(*, ctx: TenantContext, invoice_id: UUID | str, reason: str = "") -> Invoice:
+    """Voids an invoice that has no live applications (none with money still applied); the event keeps
+    the `reason` given."""
     with ledger_change(ctx) as change:
         invoice = invoice_lock(change, invoice_id)
-        return _void(change, invoice)
+        return _void(change, invoice, reason=reason)
 
 
-def _void(change: Change, invoice: Invoice) -> Invoice:
+def _void(change: Change, invoice: Invoice, *, reason: str = "") -> Invoice:
     if invoice.status == Invoice.Status.VOID:
         raise Conflict("the invoice is void already", field="invoice_id", code="invoice_state")
     if invoice.payment_amount - invoice.refund_amount > 0:
@@ -186,7 +187,7 @@ def _void(change: Change, invoice: Invoice) -> Invoice:
     invoice.status = Invoice.Status.VOID
     invoice.voided_at = timezone.now()
     invoice.paid_at = None
-    change.record(LedgerEvent.Kind.INVOICE_VOIDED, invoice)
+    change.record(LedgerEvent.Kind.INVOICE_VOIDED, invoice, reason=reason)
     link_cancel_request(change, invoice)
     return invoice
 

@@ -1,24 +1,41 @@
-"""Back office: the ledger's events, read-only (a database trigger refuses any change to them)."""
+"""Back office: the ledger's events, read-only (a database trigger refuses any change to them), newest
+first. payments/admin.py adds what an event is about (its invoice's number, the account, the amount),
+which this layer cannot read."""
 
-import json
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import admin
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
+from core.money import plain
 from ledger.models import LedgerEvent
 from tenants.admin import BY_BUSINESS, ReadOnlyAdmin, admin_link
 
 
+def number_shown(value, currency: str) -> str:
+    """A number of an event as money is shown (100.00, not "100.000000000"); a status as it is."""
+    if value is None:
+        return "-"
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
+    return plain(amount, currency) if currency else f"{amount.normalize():f}"
+
+
 @admin.register(LedgerEvent)
 class LedgerEventAdmin(ReadOnlyAdmin):
-    list_display = ("id", "created_at", "kind", "actor", "invoice_shown", "payment_shown", "business")
+    list_display = ("created_at", "kind", "actor", "invoice_shown", "payment_shown", "business")
     list_select_related = ("business",)
-    list_filter = (BY_BUSINESS, "kind", "created_at")
-    search_fields = ("actor", "request_id", "invoice_id__exact", "payment_id__exact")
-    search_help_text = "Actor, request id, invoice id or payment id"
+    list_filter = (BY_BUSINESS, "kind")
+    ordering = ("-id",)
+    date_hierarchy = "created_at"
+    search_fields = ("actor", "reason", "request_id", "invoice_id__exact", "payment_id__exact")
+    search_help_text = "Actor, reason, request id, invoice id or payment id"
     fields = (
         "kind",
         "actor",
+        "reason",
         "created_at",
         "request_id",
         "business",
@@ -27,10 +44,9 @@ class LedgerEventAdmin(ReadOnlyAdmin):
         "payment_shown",
         "invoice_payment_id",
         "refund_id",
-        "before_shown",
-        "after_shown",
+        "numbers_shown",
     )
-    readonly_fields = ("invoice_shown", "payment_shown", "before_shown", "after_shown")
+    readonly_fields = ("invoice_shown", "payment_shown", "numbers_shown")
 
     @admin.display(description="invoice")
     def invoice_shown(self, event):
@@ -40,10 +56,32 @@ class LedgerEventAdmin(ReadOnlyAdmin):
     def payment_shown(self, event):
         return admin_link("payments.Payment", event.payment_id, event.payment_id) if event.payment_id else "-"
 
-    @admin.display(description="before")
-    def before_shown(self, event):
-        return format_html("<pre>{}</pre>", json.dumps(event.before, indent=2, sort_keys=True))
-
-    @admin.display(description="after")
-    def after_shown(self, event):
-        return format_html("<pre>{}</pre>", json.dumps(event.after, indent=2, sort_keys=True))
+    @admin.display(description="numbers before and after")
+    def numbers_shown(self, event):
+        currency = getattr(event, "currency", None) or ""
+        rows = []
+        for row in dict.fromkeys([*event.before, *event.after]):
+            before, after = event.before.get(row, {}), event.after.get(row, {})
+            for key in dict.fromkeys([*before, *after]):
+                if key == "id":
+                    continue
+                was, now = before.get(key), after.get(key)
+                rows.append(
+                    (
+                        row.replace("_", " "),
+                        key.replace("_", " "),
+                        number_shown(was, currency),
+                        number_shown(now, currency),
+                        "changed" if row in event.before and was != now else "",
+                    )
+                )
+        body = format_html_join(
+            "",
+            '<tr class="{4}"><td>{0}</td><td>{1}</td><td class="money">{2}</td><td class="money">{3}</td></tr>',
+            rows,
+        )
+        return format_html(
+            '<table class="numbers"><thead><tr><th>row</th><th>number</th><th class="money">before</th>'
+            '<th class="money">after</th></tr></thead><tbody>{}</tbody></table>',
+            body,
+        )

@@ -115,9 +115,12 @@ class Change:
         """A locked row, deleted when the change is saved; events keep its numbers."""
         self._deletes.append(row)
 
-    def record(self, kind: str, *rows: LedgerRow, about: Sequence[Model] = ()) -> LedgerEvent:
+    def record(
+        self, kind: str, *rows: LedgerRow, about: Sequence[Model] = (), reason: str = ""
+    ) -> LedgerEvent:
         """The event of what was just done to `rows`: each settled first (an invoice's status follows its
-        counters), then their numbers before and after. `about` names more rows by id only."""
+        counters), then their numbers before and after. `about` names more rows by id only; `reason` is
+        why, when whoever did it said."""
         for row in rows:
             settle = getattr(row, "settle", None)
             if settle is not None:
@@ -137,6 +140,7 @@ class Change:
             request_id=self.ctx.request_id,
             before=before,
             after=after,
+            reason=reason,
         )
         for row in (*rows, *about):
             column = f"{row.ledger_name}_id"

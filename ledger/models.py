@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.db import models
 
 from tenants.models import Entity, TenantOwned
@@ -32,6 +34,8 @@ class LedgerEvent(TenantOwned):
     refund_id = models.UUIDField(null=True, blank=True)
     before = models.JSONField(default=dict)
     after = models.JSONField(default=dict)
+    # Why staff did it (an unapply, a refund, a void), as they gave it.
+    reason = models.TextField(blank=True, default="")
     request_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -43,4 +47,28 @@ class LedgerEvent(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} by {self.actor}"
+        return f"{self.get_kind_display()} by {self.actor} on {self.created_at:%Y-%m-%d %H:%M}"
+
+    def _number(self, side: dict, row: str, key: str = "amount") -> Decimal | None:
+        value = side.get(row, {}).get(key)
+        return None if value is None else Decimal(value)
+
+    @property
+    def amount(self) -> Decimal | None:
+        """The money the event is about, read from its numbers: what was applied, unapplied, refunded or
+        recorded, by how much an application changed, an invoice's total; None for a payment link."""
+        before, after, kind = self.before, self.after, self.kind
+        if kind == self.Kind.APPLIED:
+            return self._number(after, "invoice_payment")
+        if kind == self.Kind.UNAPPLIED:
+            return self._number(before, "invoice_payment")
+        if kind == self.Kind.AMOUNT_CHANGED:
+            return self._number(after, "invoice_payment") - self._number(before, "invoice_payment")
+        if kind == self.Kind.REFUNDED:
+            row = "invoice" if "invoice" in after else "payment"
+            return self._number(after, row, "refund_amount") - self._number(before, row, "refund_amount")
+        if kind in (self.Kind.PAYMENT_RECORDED, self.Kind.PAYMENT_CANCELED):
+            return self._number(after, "payment")
+        if kind == self.Kind.LINK_CANCEL_REQUESTED:
+            return None
+        return self._number(after, "invoice") if "invoice" in after else self._number(before, "invoice")

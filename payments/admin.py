@@ -1,85 +1,26 @@
-"""Back office for money: payments, invoice payments (applications), refunds and receipts, and the
-ledger's side of the invoice page.
+"""Back office for money: payments (and recording one received), invoice payments (applications),
+refunds and receipts. The invoice page with its money, the account page and the ledger events with what
+they are about are defined in payments/admin_pages.py and registered here, in place of the lower layers'.
 
-Every row is read-only. Money moves only through the actions below, each one service call made as the
-staff user (TenantScopedAdmin.staff_context), so the ledger events it writes name them.
+Every row is read-only. Money moves only through the pages and actions below, each one service call made
+as the staff user (TenantScopedAdmin.staff_context), so the ledger events it writes name them.
 """
 
 from django.contrib import admin
-from django.db.models import F
+from django.core.exceptions import PermissionDenied
+from django.urls import path, reverse
 
-from invoices.admin import InvoiceAdmin, ledger_events_link
+from invoices.admin import ledger_events_link
 from invoices.models import Invoice
-from payments.admin_forms import ApplyPaymentForm, ApplyToInvoiceForm, RefundForm, payment_label
+from ledger.models import LedgerEvent
+from payments.admin_forms import ApplyToInvoiceForm, RecordPaymentForm, RefundForm, UnapplyForm
+from payments.admin_pages import LedgerAccountAdmin, LedgerEventsAdmin, LedgerInvoiceAdmin
 from payments.models import InvoicePayment, Payment, Receipt, Refund, RefundLine
 from payments.receipts import receipt_resend
-from payments.services import payment_unapply
-from tenants.admin import BY_BUSINESS, EVERYWHERE, ReadOnlyAdmin, ReadOnlyInline, admin_link, money
-
-
-class InvoiceApplicationInline(ReadOnlyInline):
-    model = InvoicePayment
-    fk_name = "invoice"
-    verbose_name_plural = "applications (invoice payments)"
-    fields = readonly_fields = ("payment_shown", "amount_shown", "refunded_shown", "paid_on", "created_by")
-    select_related = ("payment", "invoice")
-
-    @admin.display(description="payment")
-    def payment_shown(self, application):
-        return admin_link(Payment, application.payment_id, payment_label(application.payment))
-
-    @admin.display(description="amount")
-    def amount_shown(self, application):
-        return money(application.amount, application.invoice.currency)
-
-    @admin.display(description="refunded")
-    def refunded_shown(self, application):
-        return money(application.refund_amount, application.invoice.currency)
-
-
-class InvoiceRefundInline(ReadOnlyInline):
-    model = RefundLine
-    fk_name = "invoice"
-    verbose_name_plural = "refunds"
-    show_change_link = False
-    fields = readonly_fields = ("refund_shown", "amount_shown", "comment", "created_by")
-    select_related = ("refund", "invoice")
-
-    @admin.display(description="refund")
-    def refund_shown(self, line):
-        return admin_link(Refund, line.refund_id, f"Refund of {line.refund.refund_date:%Y-%m-%d}")
-
-    @admin.display(description="amount")
-    def amount_shown(self, line):
-        return money(line.amount, line.invoice.currency)
-
-    @admin.display(description="comment")
-    def comment(self, line):
-        return line.refund.comment
-
-    @admin.display(description="by")
-    def created_by(self, line):
-        return line.refund.created_by
-
-
-class InvoiceReceiptInline(ReadOnlyInline):
-    model = Receipt
-    fields = readonly_fields = (
-        "amount_shown",
-        "status",
-        "to_email",
-        "paid_on",
-        "sent_at",
-        "balance_after_shown",
-    )
-
-    @admin.display(description="amount")
-    def amount_shown(self, receipt):
-        return money(receipt.amount, receipt.currency)
-
-    @admin.display(description="balance after")
-    def balance_after_shown(self, receipt):
-        return money(receipt.balance_after, receipt.currency)
+from payments.selectors import UNALLOCATED
+from tenants.admin import BY_BUSINESS, EVERYWHERE, ReadOnlyAdmin, ReadOnlyInline, admin_link
+from tenants.admin_lists import money
+from tenants.models import Account
 
 
 class PaymentApplicationInline(ReadOnlyInline):
@@ -120,21 +61,27 @@ class RefundLineInline(ReadOnlyInline):
         return money(line.amount, line.invoice.currency)
 
 
-class LedgerInvoiceAdmin(InvoiceAdmin):
-    """The invoice page with its money: applications, refunds and receipts, and applying a payment."""
-
-    inlines = (InvoiceApplicationInline, InvoiceRefundInline, InvoiceReceiptInline, *InvoiceAdmin.inlines)
-    actions = ("apply_payment", *InvoiceAdmin.actions)
-
-    @admin.action(description="Apply a payment", permissions=["operate"], location=EVERYWHERE)
-    def apply_payment(self, request, queryset):
-        return self.form_action(
-            request, queryset.select_related("account"), ApplyPaymentForm, action="apply_payment"
-        )
-
-
 admin.site.unregister(Invoice)
 admin.site.register(Invoice, LedgerInvoiceAdmin)
+admin.site.unregister(Account)
+admin.site.register(Account, LedgerAccountAdmin)
+admin.site.unregister(LedgerEvent)
+admin.site.register(LedgerEvent, LedgerEventsAdmin)
+
+
+class UnappliedFilter(admin.SimpleListFilter):
+    title = "unapplied money"
+    parameter_name = "unapplied"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Some left to apply"), ("no", "All applied or refunded")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.alias(left=UNALLOCATED).filter(status=Payment.Status.PROCESSED, left__gt=0)
+        if self.value() == "no":
+            return queryset.alias(left=UNALLOCATED).filter(left=0)
+        return queryset
 
 
 @admin.register(Payment)
@@ -142,7 +89,7 @@ class PaymentAdmin(ReadOnlyAdmin):
     list_display = (
         "occurred_at",
         "reference",
-        "foreign_id",
+        "counterparty",
         "account",
         "business",
         "status",
@@ -151,9 +98,27 @@ class PaymentAdmin(ReadOnlyAdmin):
         "refunded_shown",
     )
     list_select_related = ("account", "business")
-    list_filter = (BY_BUSINESS, "status", "currency", "occurred_at", "created_at")
-    search_fields = ("reference", "foreign_id", "account__name", "counterparty", "id__exact")
-    search_help_text = "Reference, foreign id, account name, counterparty or id"
+    list_filter = (
+        BY_BUSINESS,
+        UnappliedFilter,
+        "status",
+        "method",
+        ("account", admin.RelatedOnlyFieldListFilter),
+        "currency",
+    )
+    ordering = ("-occurred_at", "-created_at")
+    date_hierarchy = "occurred_at"
+    totals = (("Amount", "amount"), ("Unallocated", UNALLOCATED), ("Refunded", "refund_amount"))
+    search_fields = (
+        "reference",
+        "description",
+        "counterparty",
+        "foreign_id",
+        "account__name",
+        "amount__exact",
+        "id__exact",
+    )
+    search_help_text = "Reference, description, counterparty, foreign id, account name, amount or id"
     fieldsets = (
         (
             None,
@@ -167,6 +132,7 @@ class PaymentAdmin(ReadOnlyAdmin):
                     "reference",
                     "foreign_id",
                     "counterparty",
+                    "method",
                     "payment_method_id",
                     "description",
                     "created_by",
@@ -198,8 +164,29 @@ class PaymentAdmin(ReadOnlyAdmin):
     inlines = (PaymentApplicationInline, PaymentRefundInline)
     actions = ("apply_to_invoice",)
 
-    def describe(self, payment):
-        return payment_label(payment)
+    def page_urls(self, name):
+        return [path("record/", self.admin_site.admin_view(self.record_view), name=f"{name}_record")]
+
+    def list_tools(self, request):
+        if not self.has_operate_permission(request):
+            return []
+        return [(reverse("admin:payments_payment_record"), "Record a payment received")]
+
+    def record_view(self, request):
+        if not self.has_operate_permission(request):
+            raise PermissionDenied
+        site = self.admin_site
+        form = RecordPaymentForm(
+            request.POST or None,
+            accounts=site.get_model_admin(Account).get_queryset(request),
+            invoices=site.get_model_admin(Invoice).get_queryset(request),
+        )
+        return self.form_page(
+            request,
+            form,
+            title="Record a payment received",
+            intro="A cheque, a wire or cash received outside the platform, applied now or later.",
+        )
 
     @admin.display(description="amount", ordering="amount")
     def amount_shown(self, payment):
@@ -209,7 +196,7 @@ class PaymentAdmin(ReadOnlyAdmin):
     def allocated_shown(self, payment):
         return money(payment.allocated_amount, payment.currency)
 
-    @admin.display(description="unallocated", ordering=F("amount") - F("allocated_amount"))
+    @admin.display(description="unallocated", ordering=UNALLOCATED)
     def unallocated_shown(self, payment):
         return money(payment.unallocated_amount, payment.currency)
 
@@ -238,9 +225,20 @@ class InvoicePaymentAdmin(ReadOnlyAdmin):
         "business",
     )
     list_select_related = ("invoice", "payment", "business")
-    list_filter = (BY_BUSINESS, "paid_on", "created_at")
-    search_fields = ("invoice__number", "invoice__account__name", "payment__reference", "payment__foreign_id")
-    search_help_text = "Invoice number, account name, payment reference or foreign id"
+    list_filter = (BY_BUSINESS, ("invoice__account", admin.RelatedOnlyFieldListFilter))
+    ordering = ("-paid_on", "-created_at")
+    date_hierarchy = "paid_on"
+    totals = (("Amount", "amount"), ("Refunded", "refund_amount"))
+    totals_currency = "invoice__currency"
+    search_fields = (
+        "invoice__number",
+        "invoice__account__name",
+        "payment__reference",
+        "payment__counterparty",
+        "payment__foreign_id",
+        "amount__exact",
+    )
+    search_help_text = "Invoice number, account name, payment reference, counterparty or foreign id, amount"
     fields = (
         "invoice",
         "payment_shown",
@@ -262,7 +260,7 @@ class InvoicePaymentAdmin(ReadOnlyAdmin):
 
     @admin.display(description="payment")
     def payment_shown(self, application):
-        return admin_link(Payment, application.payment_id, payment_label(application.payment))
+        return admin_link(Payment, application.payment_id, str(application.payment))
 
     @admin.display(description="amount", ordering="amount")
     def amount_shown(self, application):
@@ -273,20 +271,16 @@ class InvoicePaymentAdmin(ReadOnlyAdmin):
         return money(application.refund_amount, application.invoice.currency)
 
     @admin.action(
-        description="Unapply: take this payment off its invoice",
-        description_plural="Unapply the selected invoice payments",
+        description="Unapply: take this payment off its invoice (asks why)",
         permissions=["operate"],
         location=EVERYWHERE,
     )
     def unapply(self, request, queryset):
-        self.run_service(
-            request,
-            queryset.select_related("invoice"),
-            lambda ctx, application: payment_unapply(ctx=ctx, invoice_payment_id=application.pk),
-            done="Unapplied",
+        return self.form_action(
+            request, queryset.select_related("invoice", "payment"), UnapplyForm, action="unapply"
         )
 
-    @admin.action(description="Refund", permissions=["operate"], location=EVERYWHERE)
+    @admin.action(description="Refund (asks why)", permissions=["operate"], location=EVERYWHERE)
     def refund(self, request, queryset):
         return self.form_action(
             request, queryset.select_related("invoice", "payment"), RefundForm, action="refund"
@@ -304,7 +298,11 @@ class RefundAdmin(ReadOnlyAdmin):
         "business",
     )
     list_select_related = ("payment", "business")
-    list_filter = (BY_BUSINESS, "refund_date", "created_at")
+    list_filter = (BY_BUSINESS,)
+    ordering = ("-refund_date", "-created_at")
+    date_hierarchy = "refund_date"
+    totals = (("Amount", "amount"),)
+    totals_currency = "payment__currency"
     search_fields = ("payment__reference", "payment__foreign_id", "lines__invoice__number", "comment")
     search_help_text = "Payment reference or foreign id, invoice number or comment"
     fields = (
@@ -322,7 +320,7 @@ class RefundAdmin(ReadOnlyAdmin):
 
     @admin.display(description="payment")
     def payment_shown(self, refund):
-        return admin_link(Payment, refund.payment_id, payment_label(refund.payment))
+        return admin_link(Payment, refund.payment_id, str(refund.payment))
 
     @admin.display(description="amount", ordering="amount")
     def amount_shown(self, refund):
@@ -334,6 +332,7 @@ class ReceiptAdmin(ReadOnlyAdmin):
     list_display = (
         "created_at",
         "invoice",
+        "kind",
         "amount_shown",
         "status",
         "to_email",
@@ -342,11 +341,15 @@ class ReceiptAdmin(ReadOnlyAdmin):
         "business",
     )
     list_select_related = ("invoice", "business")
-    list_filter = (BY_BUSINESS, "status", "currency", "created_at", "sent_at")
+    list_filter = (BY_BUSINESS, "kind", "status", "currency")
+    ordering = ("-created_at",)
+    date_hierarchy = "created_at"
     search_fields = ("invoice__number", "invoice__account__name", "to_email")
     search_help_text = "Invoice number, account name or email"
     fields = (
         "invoice",
+        "kind",
+        "corrects",
         "amount_shown",
         "balance_after_shown",
         "paid_on",

@@ -45,6 +45,8 @@ class Payment(TenantOwned):
     description = models.TextField(blank=True)
     counterparty = models.CharField(max_length=255, blank=True)
     payment_method_id = models.CharField(max_length=64, blank=True)
+    # How the money came in (cheque, wire, cash...), when whoever recorded it said.
+    method = models.CharField(max_length=40, blank=True)
     created_by = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -76,7 +78,15 @@ class Payment(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"Payment of {plain(self.amount, self.currency)} {self.currency}"
+        """How staff recognise it: its name, who paid, how much and when."""
+        amount = f"{plain(self.amount, self.currency)} {self.currency} on {self.occurred_at:%Y-%m-%d}"
+        return " · ".join(part for part in (self.name, self.counterparty, amount) if part)
+
+    @property
+    def name(self) -> str:
+        """Its reference, else its description, foreign id or number (P-00000042)."""
+        number = f"P-{self.number:08d}" if isinstance(self.number, int) else "Payment"
+        return self.reference or self.description[:40] or self.foreign_id or number
 
     @property
     def unallocated_amount(self) -> Decimal:
@@ -195,7 +205,13 @@ class RefundLine(TenantOwned):
 
 
 class Receipt(TenantOwned, EmailDelivery):
-    """The receipt of one application (canceled if the application is removed before it goes out)."""
+    """The receipt of one application (canceled if the application is removed before it goes out), or the
+    correction of one that went out: the money it acknowledged was unapplied or refunded since."""
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt"
+        UNAPPLIED = "unapplied", "correction: unapplied"
+        REFUNDED = "refunded", "correction: refunded"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
@@ -203,7 +219,13 @@ class Receipt(TenantOwned, EmailDelivery):
     invoice_payment = models.OneToOneField(
         InvoicePayment, on_delete=models.SET_NULL, null=True, blank=True, related_name="receipt"
     )
-    # What was paid, kept here so the receipt still reads right if the application changes later.
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RECEIPT)
+    # The receipt a correction corrects.
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections", db_index=False
+    )
+    # What was paid (a correction: what was taken back), kept here so the receipt still reads right if the
+    # application changes later.
     amount = models.DecimalField(**MONEY_FIELD)
     currency = models.CharField(max_length=3)
     paid_on = models.DateTimeField()

@@ -1,6 +1,8 @@
 """A receipt: one per application, a row written by the change that applies the money, sent at most once
-by the outbox (outbox/email.py)."""
+by the outbox (outbox/email.py). When money a receipt acknowledged is unapplied or refunded after the
+receipt went out (or while it is on its way), the change that does it writes a correction the same way."""
 
+from decimal import Decimal
 from uuid import UUID
 
 from django.conf import settings
@@ -36,9 +38,40 @@ def receipt_new(invoice: Invoice, application: InvoicePayment) -> Receipt:
     )
 
 
+# A receipt that went out, or will: what it says must be corrected when its money goes back.
+OUT = (Receipt.Status.SENT, Receipt.Status.PENDING)
+
+
+def receipt_correction(receipt: Receipt, invoice: Invoice, amount: Decimal, kind: str) -> Receipt:
+    """The correction of `receipt`: `amount` of what it acknowledged was unapplied or refunded (`kind`),
+    leaving `invoice` (locked, its counters changed) with its new balance. Sent to the same address."""
+    return Receipt(
+        business_id=receipt.business_id,
+        entity_id=receipt.entity_id,
+        invoice=invoice,
+        kind=kind,
+        corrects=receipt,
+        amount=amount,
+        currency=receipt.currency,
+        paid_on=receipt.paid_on,
+        balance_after=invoice.balance,
+        to_email=receipt.to_email,
+        status=Receipt.Status.PENDING,
+    )
+
+
+SUBJECTS = {
+    Receipt.Kind.RECEIPT: "Receipt: {amount} {currency} paid on invoice {invoice_number}",
+    Receipt.Kind.UNAPPLIED: "Correction: {amount} {currency} no longer applied to invoice {invoice_number}",
+    Receipt.Kind.REFUNDED: "Correction: {amount} {currency} refunded on invoice {invoice_number}",
+}
+
+
 def receipt_message(receipt: Receipt) -> EmailMultiAlternatives:
     invoice = receipt.invoice
+    template = "receipt" if receipt.kind == Receipt.Kind.RECEIPT else "correction"
     context = {
+        "kind": receipt.kind,
         "business": receipt.business.name,
         "account": invoice.account.name,
         "invoice_number": invoice.number,
@@ -48,13 +81,13 @@ def receipt_message(receipt: Receipt) -> EmailMultiAlternatives:
         "balance": plain(receipt.balance_after, receipt.currency),
     }
     message = EmailMultiAlternatives(
-        subject=f"Receipt: {context['amount']} {receipt.currency} paid on invoice {invoice.number}",
-        body=render_to_string("receipts/receipt.txt", context),
+        subject=SUBJECTS[receipt.kind].format(**context),
+        body=render_to_string(f"receipts/{template}.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[receipt.to_email],
         headers={"Message-ID": message_id("receipt", receipt.pk, settings.DEFAULT_FROM_EMAIL)},
     )
-    message.attach_alternative(render_to_string("receipts/receipt.html", context), "text/html")
+    message.attach_alternative(render_to_string(f"receipts/{template}.html", context), "text/html")
     return message
 
 

@@ -2,11 +2,13 @@
 NotFound."""
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from django.db.models import F, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from core.ids import parse_uuid
@@ -130,3 +132,72 @@ def _first_midnight_from(moment: datetime) -> date:
     """The first day whose midnight (UTC) is at or after `moment`."""
     moment = moment.astimezone(UTC)
     return moment.date() + timedelta(days=1 if moment.time() != time() else 0)
+
+
+# Open receivables by how far past due (days after the due date), for the dashboard.
+AGE_BUCKETS = (
+    ("current", "Not due yet"),
+    ("overdue_30", "1-30 days overdue"),
+    ("overdue_60", "31-60 days"),
+    ("overdue_90", "61-90 days"),
+    ("overdue_more", "Over 90 days"),
+)
+# Payments received per day, over this many days up to today.
+RECEIVED_DAYS = 14
+BALANCE = F("amount") - F("payment_amount") + F("refund_amount")
+UNALLOCATED = F("amount") - F("allocated_amount") - F("unapplied_refund_amount")
+
+
+@dataclass(frozen=True)
+class DashboardFigures:
+    # Each row names its business (business_name) and currency.
+    receivables: list[dict]  # per business and currency: each bucket's open balance, and the total
+    received: list[dict]  # per day (newest first), business and currency: how many and how much
+    unapplied: list[dict]  # per business and currency: how many payments hold money, and how much
+
+
+def dashboard_figures(*, business_ids: Collection[UUID], today: date) -> DashboardFigures:
+    """The dashboard of these businesses (each read as its own tenant)."""
+
+    def overdue(more_than: int, at_most: int | None = None) -> Q:
+        days = Q(due_date__lt=today - timedelta(days=more_than))
+        return days if at_most is None else days & Q(due_date__gte=today - timedelta(days=at_most))
+
+    buckets = {
+        "current": Q(due_date__isnull=True) | Q(due_date__gte=today),
+        "overdue_30": overdue(0, 30),
+        "overdue_60": overdue(30, 60),
+        "overdue_90": overdue(60, 90),
+        "overdue_more": overdue(90),
+    }
+    since = timezone.make_aware(datetime.combine(today - timedelta(days=RECEIVED_DAYS - 1), time.min))
+    figures = DashboardFigures([], [], [])
+    for business_id in business_ids:
+        named = {"business_name": F("business__name")}
+        figures.receivables.extend(
+            Invoice.objects.of_business(business_id)
+            .filter(status__in=Invoice.PAYABLE)
+            .values("currency", **named)
+            .annotate(
+                **{key: Sum(BALANCE, filter=q, default=ZERO) for key, q in buckets.items()},
+                total=Sum(BALANCE),
+            )
+            .order_by("currency")
+        )
+        processed = Payment.objects.of_business(business_id).filter(status=Payment.Status.PROCESSED)
+        figures.received.extend(
+            processed.filter(occurred_at__gte=since)
+            .annotate(day=TruncDate("occurred_at"))
+            .values("day", "currency", **named)
+            .annotate(count=Count("id"), amount=Sum("amount"))
+            .order_by("-day", "currency")
+        )
+        figures.unapplied.extend(
+            processed.alias(left=UNALLOCATED)
+            .filter(left__gt=0)
+            .values("currency", **named)
+            .annotate(count=Count("id"), amount=Sum(UNALLOCATED))
+            .order_by("currency")
+        )
+    figures.received.sort(key=lambda row: row["day"], reverse=True)
+    return figures

@@ -15,6 +15,7 @@ from django.contrib.admin import ActionLocation, helpers
 from django.contrib.admin.utils import quote
 from django.contrib.auth import get_permission_codename
 from django.db.models import Model
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -27,20 +28,15 @@ from oauth2_provider.models import (
 )
 
 from core.errors import ApplicationError, Invalid
-from core.money import currency_validate, plain
+from core.money import currency_validate
+from tenants.admin_lists import BY_BUSINESS, BackOfficeList
 from tenants.models import ALL_SCOPES, Account, ApiClient, Business, Entity, TenantOwned
 from tenants.services import api_client_revoke, business_provision, staff_context
 
 # Actions offered on a list (for the selected rows) and on an object's own page.
 EVERYWHERE = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
-# Django's plain relation filter lists every business; this one only those in the rows the user sees.
-BY_BUSINESS = ("business", admin.RelatedOnlyFieldListFilter)
 # Set on the intermediate page's submit button: the action's form was filled in, not just asked for.
 CONFIRM = "confirm"
-
-
-def money(amount, currency: str) -> str:
-    return f"{plain(amount, currency)} {currency}"
 
 
 def admin_link(model: type[Model] | str, pk, text) -> str:
@@ -55,9 +51,14 @@ def entity_label(entity: Entity) -> str:
     return f"{entity.business} · {entity}"
 
 
-class TenantScopedAdmin(admin.ModelAdmin):
-    """Shows a staff user only the rows of their businesses, everywhere the admin reads rows."""
+class TenantScopedAdmin(BackOfficeList, admin.ModelAdmin):
+    """Shows a staff user only the rows of their businesses, everywhere the admin reads rows.
 
+    Its lists also carry what a clerk reports with (tenants.admin_lists): totals of their money columns
+    under the filtered rows (`totals`), and an export of the filtered rows as CSV, streamed.
+    """
+
+    change_list_template = "admin/back_office/change_list.html"
     # The lookup from this model to its Business.
     business_lookup = "business"
     # Read-only values that exist once the row does (ids, dates): an add page would show unsaved ones.
@@ -70,6 +71,31 @@ class TenantScopedAdmin(admin.ModelAdmin):
         if request.user.is_superuser:
             return queryset
         return queryset.filter(**{f"{self.business_lookup}__in": request.user.businesses.values("pk")})
+
+    # --- pages of one form ---------------------------------------------------------------------------
+
+    def form_page(self, request, form, *, title: str, formset=None, obj=None, intro: str = ""):
+        """A page of one form (and its lines) whose `submit(context_for)` makes the service calls and
+        returns what it did and where to go next. A refusal shows the service's message on the form."""
+        if request.method == "POST" and form.is_valid() and (formset is None or formset.is_valid()):
+            try:
+                done, url = form.submit(functools.cache(functools.partial(self.staff_context, request)))
+            except ApplicationError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                self.message_user(request, done, messages.SUCCESS)
+                return HttpResponseRedirect(url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "intro": intro,
+            "opts": self.opts,
+            "original": obj,
+            "form": form,
+            "formset": formset,
+            "media": self.media + form.media + (formset.media if formset is not None else forms.Media()),
+        }
+        return TemplateResponse(request, "admin/back_office/form_page.html", context)
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
@@ -108,7 +134,6 @@ class TenantScopedAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{self.describe(obj)}: {exc.message}", messages.ERROR)
             else:
                 succeeded += 1
-                self.log_change(request, obj, done)
         self.report(request, done, succeeded)
 
     def report(self, request, done: str, count: int) -> None:
@@ -139,7 +164,6 @@ class TenantScopedAdmin(admin.ModelAdmin):
             except ApplicationError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
             else:
-                self.log_change(request, obj, done)
                 self.message_user(request, done, messages.SUCCESS)
                 return None
         change_form_field = f"{ActionLocation.CHANGE_FORM.value}-action"
@@ -190,6 +214,16 @@ class ReadOnlyAdmin(TenantScopedAdmin):
 
     def has_operate_permission(self, request):
         return request.user.has_perm(f"{self.opts.app_label}.{get_permission_codename('change', self.opts)}")
+
+    def get_urls(self):
+        # The ledger events are the one record of what happened to these rows: no second one (Django's
+        # history of admin changes, which would only ever list the actions' names).
+        return [url for url in super().get_urls() if not url.name or not url.name.endswith("_history")]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(
+            request, object_id, form_url, {"show_history": False, **(extra_context or {})}
+        )
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -249,13 +283,21 @@ class CurrencyForm(forms.ModelForm):
 @admin.register(Business)
 class BusinessAdmin(TenantScopedAdmin):
     business_lookup = "pk"
+    ordering = ("name",)
     list_display = ("name", "currency", "id", "created_at")
     search_fields = ("name",)
     search_help_text = "Business name"
     form = CurrencyForm
-    autocomplete_fields = ("staff",)
+    filter_horizontal = ("staff",)
     fields = ("name", "currency", "id", "created_at", "updated_at", "staff")
     record_fields = ("id", "created_at", "updated_at")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "staff":
+            # Staff users only: assigning one gives them the back-office group (payments.roles).
+            kwargs["queryset"] = db_field.remote_field.model.objects.filter(is_staff=True, is_active=True)
+            kwargs["help_text"] = "Staff users only; each one assigned gets the Back office group."
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)

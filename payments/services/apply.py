@@ -21,7 +21,7 @@ from ledger.change import Change, Wanted, ledger_change
 from ledger.models import LedgerEvent
 from payments.metrics import PAYMENTS_APPLIED
 from payments.models import InvoicePayment, Payment, Receipt
-from payments.receipts import receipt_new
+from payments.receipts import receipt_correction, receipt_new
 from tenants.context import TenantContext
 from tenants.selectors import one_or_none
 
@@ -174,10 +174,14 @@ def application_change_amount(
 
 
 def payment_unapply(
-    *, ctx: TenantContext, invoice_payment_id: UUID | str, invoice_id: UUID | str | None = None
+    *,
+    ctx: TenantContext,
+    invoice_payment_id: UUID | str,
+    invoice_id: UUID | str | None = None,
+    reason: str = "",
 ) -> None:
     """Takes a payment off an invoice: both counters and the status come back, the receipt not sent yet is
-    canceled, and the event keeps the record."""
+    canceled (one sent already gets its correction), and the event keeps the record and the `reason`."""
     with ledger_change(ctx) as change:
         payment, invoice, application = _lock_application(change, invoice_payment_id, invoice_id)
         if application.refund_amount > 0:
@@ -186,12 +190,14 @@ def payment_unapply(
                 field="invoice_payment_id",
                 code="refunded",
             )
+        payment.allocated_amount -= application.amount
+        invoice.payment_amount -= application.amount
         receipt = change.lock_where(Receipt, invoice_payment_id=application.pk)
         if receipt is not None:
             receipt.invoice_payment = None
             if receipt.status == Receipt.Status.PENDING:
                 receipt.status = Receipt.Status.CANCELED
-        payment.allocated_amount -= application.amount
-        invoice.payment_amount -= application.amount
+            elif receipt.status == Receipt.Status.SENT:
+                change.add(receipt_correction(receipt, invoice, application.amount, Receipt.Kind.UNAPPLIED))
         change.delete(application)
-        change.record(LedgerEvent.Kind.UNAPPLIED, payment, invoice, application)
+        change.record(LedgerEvent.Kind.UNAPPLIED, payment, invoice, application, reason=reason)

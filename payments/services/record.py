@@ -36,7 +36,7 @@ def payment_record(
     """Money received. With an account, the payment is in the account's entity and currency; with `parts`,
     applied to their invoices in the same change (all or none), the rest left unapplied.
 
-    `details`: reference, description, counterparty, payment_method_id, foreign_id.
+    `details`: reference, description, counterparty, method, payment_method_id, foreign_id.
     """
     account = account_get(ctx=ctx, account_id=account_id) if account_id is not None else None
     with ledger_change(ctx) as change:

@@ -15,7 +15,8 @@ from invoices.models import Invoice
 from invoices.services import invoice_lock
 from ledger.change import Change, Wanted, ledger_change
 from ledger.models import LedgerEvent
-from payments.models import InvoicePayment, Payment, Refund, RefundLine
+from payments.models import InvoicePayment, Payment, Receipt, Refund, RefundLine
+from payments.receipts import OUT, receipt_correction
 from tenants.context import TenantContext
 
 
@@ -38,10 +39,12 @@ def refund_create(
     comment: str = "",
     method: str = "",
     reference: str = "",
+    reason: str = "",
 ) -> Refund:
     """Refunds `amount` of a payment: split over the invoices it paid (`parts`; may be left out when the
     payment paid exactly one invoice). With `from_unapplied`, what the parts (if any) leave of `amount`
-    comes out of the money the payment has not applied."""
+    comes out of the money the payment has not applied. Each receipt of refunded money that went out (or
+    is on its way) gets its correction; the events keep the `reason`."""
     amount = amount_validate(amount)
     with ledger_change(ctx) as change:
         (payment,) = change.lock(Wanted(Payment, payment_id, "payment", "payment_id"))
@@ -84,13 +87,19 @@ def refund_create(
         applications = list(
             InvoicePayment.objects.for_tenant(ctx).filter(payment=payment).order_by("invoice_id", "id")
         )
+        receipts = {
+            r.invoice_payment_id: r
+            for r in Receipt.objects.for_tenant(ctx).filter(
+                invoice_payment__in=[a.pk for a in applications], status__in=OUT
+            )
+        }
         for part in parts:
             invoice = invoices.get(part.invoice_id)
             if invoice is None:
                 raise NotFound("invoice not found", field="invoice_id")
-            _refund_part(change, refund, payment, invoice, part.amount, applications)
+            _refund_part(change, refund, payment, invoice, part.amount, applications, receipts, reason)
         payment.refund_amount += amount
-        change.record(LedgerEvent.Kind.REFUNDED, payment, about=[refund])
+        change.record(LedgerEvent.Kind.REFUNDED, payment, about=[refund], reason=reason)
     return refund
 
 
@@ -130,9 +139,13 @@ def _refund_part(
     invoice: Invoice,
     amount: Decimal,
     applications: list[InvoicePayment],
+    receipts: dict[UUID, Receipt],
+    reason: str,
 ) -> None:
-    """Takes `amount` from this payment's applications to `invoice`, oldest first."""
+    """Takes `amount` from this payment's applications to `invoice`, oldest first; each one's receipt that
+    went out (`receipts`, by application) is corrected by what was taken from it."""
     remaining = amount
+    taken: list[tuple[InvoicePayment, Decimal]] = []
     for application in (a for a in applications if a.invoice_id == invoice.pk):
         take = min(remaining, application.net_amount)
         if take <= 0:
@@ -151,6 +164,7 @@ def _refund_part(
             )
         )
         application.refund_amount = locked.refund_amount
+        taken.append((application, take))
         remaining -= take
         if remaining == 0:
             break
@@ -161,4 +175,8 @@ def _refund_part(
             code="over_applied",
         )
     invoice.refund_amount += amount
-    change.record(LedgerEvent.Kind.REFUNDED, invoice, about=[payment, refund])
+    for application, take in taken:
+        receipt = receipts.get(application.pk)
+        if receipt is not None:
+            change.add(receipt_correction(receipt, invoice, take, Receipt.Kind.REFUNDED))
+    change.record(LedgerEvent.Kind.REFUNDED, invoice, about=[payment, refund], reason=reason)

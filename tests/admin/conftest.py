@@ -36,6 +36,17 @@ PAGES = {
     "ledger/ledgerevent": lambda row: row.business_id,
     "api/idempotencykey": lambda row: row.business_id,
 }
+# The pages of rows the admin never edits: the ledger and its records.
+LEDGER_PAGES = [
+    "invoices/invoice",
+    "invoices/paymentlink",
+    "payments/payment",
+    "payments/invoicepayment",
+    "payments/refund",
+    "payments/receipt",
+    "ledger/ledgerevent",
+    "api/idempotencykey",
+]
 
 
 def back_office_user(username: str, *tenants: Tenant, codenames: tuple[str, ...] = ()) -> User:
@@ -48,6 +59,9 @@ def back_office_user(username: str, *tenants: Tenant, codenames: tuple[str, ...]
     user.user_permissions.set(permissions)
     for tenant in tenants:
         tenant.provisioned.business.staff.add(user)
+    if codenames:
+        # Made staff of a business, they were given the back-office group: only `codenames` here.
+        user.groups.clear()
     return user
 
 

@@ -7,20 +7,9 @@ from django.test.utils import CaptureQueriesContext
 
 from ledger.models import LedgerEvent
 from tenants.models import ApiClient, Entity
-from tests.admin.conftest import PAGES, make_ledger
+from tests.admin.conftest import LEDGER_PAGES, PAGES, make_ledger
 
 pytestmark = pytest.mark.django_db
-
-LEDGER_PAGES = [
-    "invoices/invoice",
-    "invoices/paymentlink",
-    "payments/payment",
-    "payments/invoicepayment",
-    "payments/refund",
-    "payments/receipt",
-    "ledger/ledgerevent",
-    "api/idempotencykey",
-]
 
 
 def test_an_invoice_page_shows_what_touched_it_and_its_balance_arithmetic(staff_client, acme_ledger):

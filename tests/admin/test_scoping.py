@@ -10,7 +10,7 @@ from invoices.models import Invoice
 from ledger.models import LedgerEvent
 from payments.models import InvoicePayment
 from tenants.models import Account
-from tests.admin.conftest import PAGES, back_office_user
+from tests.admin.conftest import LEDGER_PAGES, PAGES, back_office_user
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,9 @@ def test_a_list_shows_only_the_staff_users_business(page, staff_client, acme, ac
 @pytest.mark.parametrize("page", PAGES)
 def test_another_business_row_by_url_is_absent(page, staff_client, acme_ledger, globex, globex_ledger):
     row = their_rows(globex_ledger, globex)[page]
-    for view in ("change", "history"):
+    # Ledger pages have no history page at all (the ledger events are the record): test_pages.py.
+    views = ("change",) if page in LEDGER_PAGES else ("change", "history")
+    for view in views:
         response = staff_client.get(f"/admin/{page}/{row.pk}/{view}/", follow=True)
         assert response.redirect_chain == [("/admin/", 302)]
         assert "Perhaps it was deleted?" in " ".join(m.message for m in get_messages(response.wsgi_request))
@@ -72,12 +74,12 @@ def test_search_and_filters_stay_inside_the_business(staff_client, acme, globex,
         ]
 
     assert invoices({"q": "ACME-1"}) == ["ACME-1"]
-    assert invoices({"q": "ACME Account"}) == ["ACME-1", "ACME-2"]
+    assert invoices({"q": "ACME Account"}) == ["ACME-2", "ACME-1"]
     assert invoices({"q": str(acme_ledger.invoice.pk)}) == ["ACME-1"]
     assert invoices({"q": "GLOBEX-1"}) == []
     assert invoices({"q": str(globex_ledger.invoice.pk)}) == []
-    # With one business there is nothing to filter by: the parameter finds Acme's rows only.
-    assert invoices({"business__id__exact": str(globex.business_id)}) == ["ACME-1", "ACME-2"]
+    # With one business there is no business filter; naming another one by hand finds nothing of it.
+    assert invoices({"business__id__exact": str(globex.business_id)}) == []
     payments = staff_client.get("/admin/payments/payment/", {"q": "GLOBEX-fid"}).context["cl"].result_list
     assert list(payments) == []
     events = staff_client.get("/admin/ledger/ledgerevent/", {"invoice_id": str(globex_ledger.invoice.pk)})

@@ -202,3 +202,54 @@ def test_the_relay_skips_a_receipt_another_relay_holds(smtp):
         assert relay.relay() == 0
     assert relay.relay() == 1
     assert len(smtp.messages) == 1
+
+
+def test_a_sent_receipt_is_corrected_when_its_money_is_unapplied_or_refunded(
+    tenant, smtp, django_capture_on_commit_callbacks
+):
+    account = tenant.account(email="ap@acme.test", name="Acme Ltd")
+    invoice = tenant.invoice("100", account=account, number="INV-C")
+    payment = tenant.payment("100", account=account)
+    ctx = tenant.ctx()
+    with django_capture_on_commit_callbacks(execute=True):
+        refunded = services.payment_apply(ctx=ctx, invoice_id=invoice.id, payment_id=payment.id, amount=D(60))
+    with django_capture_on_commit_callbacks(execute=True):
+        removed = services.payment_apply(ctx=ctx, invoice_id=invoice.id, payment_id=payment.id, amount=D(25))
+    assert len(smtp.messages) == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_unapply(ctx=ctx, invoice_payment_id=removed.id, reason="applied twice")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.refund_create(
+            ctx=ctx,
+            payment_id=payment.id,
+            amount=D(10),
+            parts=[services.RefundPart(invoice.id, D(10))],
+            reason="goodwill",
+        )
+
+    assert [m["Subject"] for m in smtp.messages[2:]] == [
+        "Correction: 25.00 USD no longer applied to invoice INV-C",
+        "Correction: 10.00 USD refunded on invoice INV-C",
+    ]
+    unapplied_text = smtp.messages[2].get_body(("plain",)).get_content()
+    assert "Remaining balance: 40.00 USD" in unapplied_text and "no longer applied" in unapplied_text
+    assert "Remaining balance: 50.00 USD" in smtp.messages[3].get_body(("plain",)).get_content()
+    corrections = Receipt.objects.for_tenant(ctx).exclude(kind=Receipt.Kind.RECEIPT).order_by("created_at")
+    assert [(c.kind, c.amount, c.status, c.to_email) for c in corrections] == [
+        ("unapplied", D(25), "sent", "ap@acme.test"),
+        ("refunded", D(10), "sent", "ap@acme.test"),
+    ]
+    assert corrections[1].corrects == Receipt.objects.for_tenant(ctx).get(invoice_payment=refunded)
+
+
+def test_a_receipt_not_sent_yet_is_canceled_by_an_unapply_with_no_correction(tenant):
+    # The test's transaction never commits: the receipt stays pending, and the unapply cancels it.
+    account = tenant.account(email="ap@acme.test")
+    invoice = tenant.invoice("100", account=account)
+    ctx = tenant.ctx()
+    application = services.payment_apply(
+        ctx=ctx, invoice_id=invoice.id, payment_id=tenant.payment("100").id, amount=D(40)
+    )
+    services.payment_unapply(ctx=ctx, invoice_payment_id=application.id)
+    assert [(r.kind, r.status) for r in Receipt.objects.for_tenant(ctx)] == [("receipt", "canceled")]
