@@ -78,13 +78,38 @@ def invoice_payment(row: InvoicePayment) -> dict:
     }
 
 
-# What invoice_payment_listed reads: a page loads only these columns (fewer timestamps to parse per row).
-LISTED_FIELDS = (
-    *("id", "invoice", "payment", "business", "amount", "paid_on", "created_at", "updated_at"),
-    *("payment__id", "payment__amount", "payment__currency", "payment__occurred_at", "payment__description"),
+# What invoice_payment_listed reads, as a values_list: a page builds no model instances, only these tuples.
+LISTED_COLUMNS = (
+    *("id", "invoice_id", "payment_id", "amount", "paid_on", "created_at", "updated_at", "business_id"),
+    *("payment__amount", "payment__currency", "payment__occurred_at", "payment__description"),
 )
 
 
-def invoice_payment_listed(row: InvoicePayment) -> dict:
-    """A list item also carries its transaction (seed 002: "Included when listing payments")."""
-    return {**invoice_payment(row), "transaction": transaction_summary(row.payment)}
+def listed_key(row: tuple) -> tuple:
+    """The (created_at, id) of a LISTED_COLUMNS row, where the page's cursor points."""
+    return row[5], row[0]
+
+
+def invoice_payment_listed(row: tuple) -> dict:
+    """invoice_payment(), and its transaction_summary() as "transaction" (seed 002: "Included when listing
+    payments"), of a LISTED_COLUMNS row."""
+    (pk, invoice_id, payment_id, amount, paid_on, created_at, updated_at, business_id, *transaction) = row
+    payment_amount, currency, occurred_at, description = transaction
+    return {
+        "id": str(pk),
+        "invoice_id": str(invoice_id),
+        "transaction_id": str(payment_id),
+        "amount": to_minor(amount, currency),
+        "currency": currency,
+        "paid_on": iso(paid_on),
+        "created_at": iso(created_at),
+        "updated_at": iso(updated_at),
+        "business_id": str(business_id),
+        "transaction": {
+            "id": str(payment_id),
+            "amount": to_minor(payment_amount, currency),
+            "currency": currency,
+            "datetime": iso(occurred_at),
+            "description": description or None,
+        },
+    }
