@@ -33,7 +33,7 @@ class CursorQuery(serializers.Serializer):
             raise serializers.ValidationError("Invalid cursor", code="value_error") from exc
 
 
-def _encode(boundary: tuple[datetime, UUID]) -> str:
+def _encode(boundary: tuple[datetime, UUID | str]) -> str:
     created, pk = boundary
     raw = json.dumps([created.isoformat(), str(pk)]).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
@@ -58,10 +58,10 @@ class Page:
 def paginate(
     queryset: QuerySet,
     query: dict,
-    key: Callable[..., tuple[datetime, UUID]] = attrgetter("created_at", "pk"),
+    key: Callable[..., tuple[datetime, UUID | str]] = attrgetter("created_at", "pk"),
 ) -> Page:
-    """A page of `queryset`'s rows (model instances, or the tuples of a values_list whose `key` reads the
-    row's created_at and primary key)."""
+    """A page of `queryset`'s rows: model instances, or the tuples of a values_list whose `key` reads the
+    row's created_at (aware) and primary key (a UUID or its str)."""
     limit, cursor = query["limit"], query.get("cursor")
     total = queryset.count() if query["include_total_count"] else None
     backwards = query["direction"] == "prev" and cursor is not None
