@@ -16,6 +16,12 @@ def invoice_get(*, ctx: TenantContext, invoice_id: UUID | str) -> Invoice:
     return one_by_key(Invoice.objects.for_tenant(ctx), invoice_id, what="invoice", field="invoice_id")
 
 
+def invoice_currency(*, ctx: TenantContext, invoice_id: UUID | str) -> tuple[UUID, str]:
+    """An invoice's id and currency, without the cost of building the whole invoice."""
+    invoices = Invoice.objects.for_tenant(ctx).values_list("pk", "currency")
+    return one_by_key(invoices, invoice_id, what="invoice", field="invoice_id")
+
+
 def invoice_list(*, ctx: TenantContext) -> QuerySet[Invoice]:
     return Invoice.objects.for_tenant(ctx)
 

@@ -7,8 +7,10 @@ cursor is an opaque token of the boundary row, so inserts between pages never re
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
@@ -31,8 +33,9 @@ class CursorQuery(serializers.Serializer):
             raise serializers.ValidationError("Invalid cursor", code="value_error") from exc
 
 
-def _encode(row) -> str:
-    raw = json.dumps([row.created_at.isoformat(), str(row.pk)]).encode()
+def _encode(boundary: tuple[datetime, UUID | str]) -> str:
+    created, pk = boundary
+    raw = json.dumps([created.isoformat(), str(pk)]).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
@@ -52,7 +55,13 @@ class Page:
         }
 
 
-def paginate(queryset: QuerySet, query: dict) -> Page:
+def paginate(
+    queryset: QuerySet,
+    query: dict,
+    key: Callable[..., tuple[datetime, UUID | str]] = attrgetter("created_at", "pk"),
+) -> Page:
+    """A page of `queryset`'s rows: model instances, or the tuples of a values_list whose `key` reads the
+    row's created_at (aware) and primary key (a UUID or its str)."""
     limit, cursor = query["limit"], query.get("cursor")
     total = queryset.count() if query["include_total_count"] else None
     backwards = query["direction"] == "prev" and cursor is not None
@@ -69,8 +78,11 @@ def paginate(queryset: QuerySet, query: dict) -> Page:
     if backwards:
         rows.reverse()
         return Page(
-            rows, _encode(rows[-1]) if rows else None, _encode(rows[0]) if more and rows else None, total
+            rows,
+            _encode(key(rows[-1])) if rows else None,
+            _encode(key(rows[0])) if more and rows else None,
+            total,
         )
-    next_cursor = _encode(rows[-1]) if more else None
-    prev_cursor = _encode(rows[0]) if cursor is not None and rows else None
+    next_cursor = _encode(key(rows[-1])) if more else None
+    prev_cursor = _encode(key(rows[0])) if cursor is not None and rows else None
     return Page(rows, next_cursor, prev_cursor, total)

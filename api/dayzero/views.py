@@ -160,15 +160,16 @@ class InvoicePaymentsView(DayZeroView):
     )
     def get(self, request, invoice_id):
         query = self.query(CursorQuery)
-        invoice = invoice_selectors.invoice_get(ctx=self.tenant, invoice_id=invoice_id)
+        invoice_pk, currency = invoice_selectors.invoice_currency(ctx=self.tenant, invoice_id=invoice_id)
         applications = self.filtered(
             filters.InvoicePaymentFilter,
-            selectors.application_list(ctx=self.tenant, invoice_id=invoice.pk).only(
-                *presenters.LISTED_FIELDS
+            selectors.application_list(ctx=self.tenant, invoice_id=invoice_pk).values_list(
+                *presenters.LISTED_COLUMNS
             ),
-            currency=invoice.currency,
+            currency=currency,
         )
-        return Response(paginate(applications, query).as_dict(presenters.invoice_payment_listed))
+        page = paginate(applications, query, key=presenters.listed_key)
+        return Response(page.as_dict(presenters.invoice_payment_listed))
 
     @extend_schema(
         operation_id="dayzero_invoice_payment_create",
