@@ -185,9 +185,10 @@ def fill(total: int) -> dict:
                     """
                     INSERT INTO payments_payment (id, business_id, entity_id, account_id, currency, amount,
                         allocated_amount, refund_amount, unapplied_refund_amount, occurred_at, status, foreign_id,
-                        reference, description, counterparty, payment_method_id, created_by, created_at, updated_at)
+                        reference, description, counterparty, payment_method_id, method, created_by, created_at,
+                        updated_at)
                     SELECT md5(%(tag)s || ':pay:' || g)::uuid, f.business_id, f.entity_id, f.account_id,
-                        'USD', 1, 1, 0, 0, now(), 'processed', '', '', '', '', '', 'bench:fill',
+                        'USD', 1, 1, 0, 0, now(), 'processed', '', '', '', '', '', '', 'bench:fill',
                         now(), now()
                     FROM generate_series(%(low)s::int, %(high)s::int) AS g
                     JOIN bench_filler f ON f.k = (g / %(per)s) %% %(fillers)s
@@ -416,9 +417,9 @@ def grow(invoice_id: str, count: int) -> dict:
             """
             INSERT INTO payments_payment (id, business_id, entity_id, account_id, for_invoice_id, currency, amount,
                 allocated_amount, refund_amount, unapplied_refund_amount, occurred_at, status, foreign_id,
-                reference, description, counterparty, payment_method_id, created_by, created_at, updated_at)
+                reference, description, counterparty, payment_method_id, method, created_by, created_at, updated_at)
             SELECT md5(%(tag)s || g)::uuid, %(b)s, %(e)s, %(a)s, %(inv)s, 'USD', 0.01, 0.01, 0, 0, now(),
-                'processed', '', '', '', '', '', 'bench:grow', now(), now()
+                'processed', '', '', '', '', '', '', 'bench:grow', now(), now()
             FROM generate_series(1, %(n)s::int) AS g
             """,
             params,
