@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from core.errors import NotFound
 from invoices.links import LINK_CODE
 from invoices.models import Invoice, PaymentLink
+from tenants import statements
 from tenants.context import TenantContext
 from tenants.selectors import one_by_key, one_or_none
 
@@ -17,9 +18,9 @@ def invoice_get(*, ctx: TenantContext, invoice_id: UUID | str) -> Invoice:
 
 
 def invoice_currency(*, ctx: TenantContext, invoice_id: UUID | str) -> tuple[UUID, str]:
-    """An invoice's id and currency, without the cost of building the whole invoice."""
-    invoices = Invoice.objects.for_tenant(ctx).values_list("pk", "currency")
-    return one_by_key(invoices, invoice_id, what="invoice", field="invoice_id")
+    """An invoice's id and currency, read by the hot path's cached statement (no ORM query to compile)."""
+    invoice = statements.get_by_key(Invoice, ctx, invoice_id, what="invoice", field="invoice_id")
+    return invoice.pk, invoice.currency
 
 
 def invoice_list(*, ctx: TenantContext) -> QuerySet[Invoice]:
