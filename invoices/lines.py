@@ -126,15 +126,15 @@ def line_of_amount(amount: Decimal, description: str) -> Line:
 
 def stored_lines(invoice: Invoice) -> list[Line]:
     """An invoice's lines as stored (prefetch `lines__options` for a page of invoices)."""
-    return [
-        Line(
-            name=row.name,
-            quantity=row.quantity,
-            unit_price=row.unit_price,
-            product_id=row.product_id,
-            options=tuple(
-                LineOption(o.name, o.quantity, o.price_modifier, o.group) for o in row.options.all()
-            ),
-        )
-        for row in invoice.lines.all()
-    ]
+    return [stored_line(row) for row in invoice.lines.all()]
+
+
+def stored_line(row: InvoiceLine) -> Line:
+    """One stored line (prefetch its `options`)."""
+    return Line(
+        name=row.name,
+        quantity=row.quantity,
+        unit_price=row.unit_price,
+        product_id=row.product_id,
+        options=tuple(LineOption(o.name, o.quantity, o.price_modifier, o.group) for o in row.options.all()),
+    )

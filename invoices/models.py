@@ -9,6 +9,9 @@ from core.money import MONEY_FIELD, ZERO, is_settled
 from outbox.models import EmailDelivery
 from tenants.models import Account, Entity, TenantOwned
 
+# Invoice.balance in SQL, for filters, sorts and sums.
+BALANCE = F("amount") - F("payment_amount") + F("refund_amount")
+
 
 class Invoice(TenantOwned):
     class Status(models.TextChoices):

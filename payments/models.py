@@ -10,6 +10,9 @@ from invoices.models import Invoice
 from outbox.models import EmailDelivery
 from tenants.models import Account, Entity, TenantOwned, next_in
 
+# Payment.unallocated_amount in SQL, for filters, sorts and sums.
+UNALLOCATED = F("amount") - F("allocated_amount") - F("unapplied_refund_amount")
+
 
 class Payment(TenantOwned):
     """Money received: recorded on its own and applied to invoices later, or recorded as paying one invoice
@@ -84,8 +87,8 @@ class Payment(TenantOwned):
 
     @property
     def name(self) -> str:
-        """Its reference, else its description, foreign id or number (P-00000042)."""
-        number = f"P-{self.number:08d}" if isinstance(self.number, int) else "Payment"
+        """Its reference, else its description, foreign id or number."""
+        number = f"Payment {self.number}" if isinstance(self.number, int) else "Payment"
         return self.reference or self.description[:40] or self.foreign_id or number
 
     @property

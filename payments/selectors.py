@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from core.ids import parse_uuid
 from core.money import ZERO
-from invoices.models import Invoice
+from invoices.models import BALANCE, Invoice
 from invoices.selectors import past_due
-from payments.models import InvoicePayment, Payment, Refund
+from payments.models import UNALLOCATED, InvoicePayment, Payment, Refund
 from tenants.context import TenantContext
 from tenants.models import Account
 from tenants.selectors import one_by_key
@@ -63,12 +63,12 @@ def account_totals(*, ctx: TenantContext, account: Account) -> dict[str, Decimal
     owed = (
         Invoice.objects.for_tenant(ctx)
         .filter(account=account, status__in=(*Invoice.PAYABLE, Invoice.Status.PAID))
-        .aggregate(total=Sum(F("amount") - F("payment_amount") + F("refund_amount")))["total"]
+        .aggregate(total=Sum(BALANCE))["total"]
     )
     unapplied = (
         Payment.objects.for_tenant(ctx)
         .filter(account=account, status=Payment.Status.PROCESSED)
-        .aggregate(total=Sum(F("amount") - F("allocated_amount") - F("unapplied_refund_amount")))["total"]
+        .aggregate(total=Sum(UNALLOCATED))["total"]
     )
     return {"invoice_balance": owed or ZERO, "unapplied": unapplied or ZERO}
 
@@ -144,8 +144,6 @@ AGE_BUCKETS = (
 )
 # Payments received per day, over this many days up to today.
 RECEIVED_DAYS = 14
-BALANCE = F("amount") - F("payment_amount") + F("refund_amount")
-UNALLOCATED = F("amount") - F("allocated_amount") - F("unapplied_refund_amount")
 
 
 @dataclass(frozen=True)

@@ -84,15 +84,8 @@ def refund_create(
             invoice_id: invoice_lock(change, invoice_id)
             for invoice_id in sorted({p.invoice_id for p in parts if p.invoice_id}, key=str)
         }
-        applications = list(
-            InvoicePayment.objects.for_tenant(ctx).filter(payment=payment).order_by("invoice_id", "id")
-        )
-        receipts = {
-            r.invoice_payment_id: r
-            for r in Receipt.objects.for_tenant(ctx).filter(
-                invoice_payment__in=[a.pk for a in applications], status__in=OUT
-            )
-        }
+        # Only a refund off invoices reads the payment's applications and their receipts.
+        applications, receipts = _applications_and_receipts(ctx, payment) if parts else ([], {})
         for part in parts:
             invoice = invoices.get(part.invoice_id)
             if invoice is None:
@@ -101,6 +94,19 @@ def refund_create(
         payment.refund_amount += amount
         change.record(LedgerEvent.Kind.REFUNDED, payment, about=[refund], reason=reason)
     return refund
+
+
+def _applications_and_receipts(
+    ctx: TenantContext, payment: Payment
+) -> tuple[list[InvoicePayment], dict[UUID, Receipt]]:
+    """The payment's applications, oldest first per invoice, and each one's receipt that went out."""
+    applications = list(
+        InvoicePayment.objects.for_tenant(ctx).filter(payment=payment).order_by("invoice_id", "id")
+    )
+    receipts = Receipt.objects.for_tenant(ctx).filter(
+        invoice_payment__in=[a.pk for a in applications], status__in=OUT
+    )
+    return applications, {r.invoice_payment_id: r for r in receipts}
 
 
 def _parts(ctx: TenantContext, payment: Payment, amount: Decimal, parts: list[RefundPart] | None) -> list:

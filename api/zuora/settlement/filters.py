@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from api.zuora.presenters import PAYMENT_STATUS, actor_id
 from api.zuora.settlement import keys
+from payments.models import UNALLOCATED
 
 NOTHING = Q(pk__in=[])
 
@@ -108,7 +109,7 @@ class PaymentFilter(django_filters.FilterSet):
 def payments_with_shown_amounts(queryset: QuerySet) -> QuerySet:
     return queryset.alias(
         applied=F("allocated_amount") - F("refund_amount") + F("unapplied_refund_amount"),
-        unapplied=F("amount") - F("allocated_amount") - F("unapplied_refund_amount"),
+        unapplied=UNALLOCATED,
     )
 
 

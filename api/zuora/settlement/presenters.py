@@ -6,11 +6,12 @@ the net of its applications, as each part's amount is; the invoice keeps Payment
 apart, as its Balance = Amount - PaymentAmount + RefundAmount (seed 003) needs.
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
-from api.zuora.presenters import INVOICE_STATUS, PAYMENT_STATUS, actor_id, number, zid
+from api.zuora.presenters import INVOICE_STATUS, PAYMENT_STATUS, actor_id, day, number, zid
 from api.zuora.settlement import keys
+from invoices.lines import stored_line
 from invoices.models import Invoice, InvoiceLine
 from payments.models import InvoicePayment, Payment, Refund
 from tenants.models import Account
@@ -21,10 +22,6 @@ SUCCESS = {"success": True}
 def when(value: datetime) -> str:
     """Zuora's REST date-time: 2026-01-20 14:45:00."""
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def day(value: date | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def account_created(row: Account) -> dict:
@@ -86,10 +83,7 @@ def operation_done(row: Invoice) -> dict:
 def invoice_item(row: InvoiceLine) -> dict:
     """A line with options shows its unit price with the options' modifiers in: quantity x unitPrice is
     its amount, as Zuora's items add up."""
-    total = row.quantity * row.unit_price + sum(
-        (option.price_modifier * option.quantity * row.quantity for option in row.options.all()),
-        Decimal(0),
-    )
+    total = stored_line(row).total
     return {
         "id": zid(row.id),
         "chargeName": row.name,
