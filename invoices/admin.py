@@ -9,7 +9,6 @@ events it writes name them.
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -18,7 +17,7 @@ from django.utils.html import format_html
 from core.money import plain
 from invoices.admin_forms import InvoiceForm, LineFormSet, VoidForm
 from invoices.links import link_url
-from invoices.models import Invoice, InvoiceLine, PaymentLink
+from invoices.models import BALANCE, Invoice, InvoiceLine, PaymentLink
 from invoices.selectors import due_soon, past_due
 from invoices.services import invoice_send, payment_link_cancel
 from tenants.admin import BY_BUSINESS, EVERYWHERE, ReadOnlyAdmin, ReadOnlyInline
@@ -85,9 +84,6 @@ class DueFilter(admin.SimpleListFilter):
         if wanted is None:
             return queryset
         return queryset.filter(wanted, status__in=Invoice.PAYABLE)
-
-
-BALANCE = F("amount") - F("payment_amount") + F("refund_amount")
 
 
 @admin.register(Invoice)
@@ -206,7 +202,7 @@ class InvoiceAdmin(ReadOnlyAdmin):
     def amount_shown(self, invoice):
         return money(invoice.amount, invoice.currency)
 
-    @admin.display(description="balance", ordering=F("amount") - F("payment_amount") + F("refund_amount"))
+    @admin.display(description="balance", ordering=BALANCE)
     def balance_shown(self, invoice):
         return money(invoice.balance, invoice.currency)
 

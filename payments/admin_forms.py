@@ -58,6 +58,13 @@ class RecordPaymentForm(forms.Form):
         self.fields["account"].queryset = accounts
         self.fields["invoice"].queryset = invoices
 
+    def clean(self):
+        cleaned = super().clean()
+        account, invoice = cleaned.get("account"), cleaned.get("invoice")
+        if account is not None and invoice is not None and invoice.account_id != account.pk:
+            self.add_error("invoice", f"Invoice {invoice.number} is not one of {account}'s.")
+        return cleaned
+
     def submit(self, context_for) -> tuple[str, str]:
         data = self.cleaned_data
         account, invoice = data["account"], data["invoice"]

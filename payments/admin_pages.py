@@ -228,8 +228,9 @@ class LedgerAccountAdmin(AccountAdmin):
             .order_by("-occurred_at")
         )
         totals = account_totals(ctx=ctx, account=account)
-        ids = Invoice.objects.for_tenant(ctx).filter(account=account).values_list("pk", flat=True)
-        paid_with = Payment.objects.for_tenant(ctx).filter(account=account).values_list("pk", flat=True)
+        # Subqueries, not lists of ids: an account of many invoices makes no long IN (...) list.
+        ids = Invoice.objects.for_tenant(ctx).filter(account=account).values("pk")
+        paid_with = Payment.objects.for_tenant(ctx).filter(account=account).values("pk")
         return {
             "summary": [
                 ("Balance owed", money(totals["invoice_balance"], currency)),
@@ -247,7 +248,5 @@ class LedgerAccountAdmin(AccountAdmin):
             "unapplied_payments": [
                 (admin_link(Payment, p.pk, p), money(p.unallocated_amount, currency)) for p in payments
             ],
-            "timeline": timeline_html(
-                ledger_timeline(ctx=ctx, invoice_ids=list(ids), payment_ids=list(paid_with))
-            ),
+            "timeline": timeline_html(ledger_timeline(ctx=ctx, invoice_ids=ids, payment_ids=paid_with)),
         }

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from core.money import plain
 from invoices.models import Invoice
 from ledger.models import LedgerEvent
 from payments.models import Payment
+from tenants.admin_lists import money
 from tenants.context import TenantContext
 
 # How many events a page tells, newest first.
@@ -56,8 +56,7 @@ def event_sentence(
 ) -> str:
     invoice, payment = invoices.get(event.invoice_id), payments.get(event.payment_id)
     currency = invoice.currency if invoice else payment.currency if payment else ""
-    amount = event.amount
-    shown = f"{plain(amount, currency)} {currency}" if amount is not None and currency else ""
+    shown = money(event.amount, currency) if event.amount is not None and currency else ""
     source = payment.name if payment else "a payment"
     target = "" if event.invoice_id is None or event.invoice_id == here else f" to {_number(event, invoices)}"
     on = "" if event.invoice_id is None or event.invoice_id == here else f" on {_number(event, invoices)}"

@@ -197,3 +197,20 @@ def test_the_staff_picker_lists_staff_and_assigning_one_gives_the_group(admin_cl
     assert done.status_code == 302
     assert clerk.groups.filter(name=BACK_OFFICE).exists()
     assert Group.objects.get(name=BACK_OFFICE).user_set.get() == clerk
+
+
+def test_a_payment_is_applied_only_to_an_invoice_of_its_own_account(staff_client, acme):
+    payer, other = acme.account(email="", name="Road Runner"), acme.account(email="", name="Acme Corp")
+    invoice = acme.invoice("100", account=other, number="INV-O")
+    refused = staff_client.post(
+        RECORD,
+        {
+            "account": payer.pk,
+            "method": "wire",
+            "amount": "50",
+            "received_on": "2026-12-01",
+            "invoice": invoice.pk,
+        },
+    )
+    assert refused.context["form"].errors["invoice"] == ["Invoice INV-O is not one of Road Runner's."]
+    assert not rows(Payment, business_id=acme.business_id).exists()
