@@ -101,7 +101,7 @@ class ZuoraErrors(errors.ErrorRenderer):
 
     def validation_body(self, status, exc, context):
         items = []
-        for path, detail in _flatten(exc.detail):
+        for path, detail in flatten(exc.detail):
             code = (
                 "MISSING_REQUIRED_VALUE"
                 if getattr(detail, "code", "") in ("required", "null", "blank")
@@ -113,13 +113,14 @@ class ZuoraErrors(errors.ErrorRenderer):
         return {"Success": False, "Errors": items}
 
 
-def _flatten(detail, path=()):
+def flatten(detail, path=()):
+    """(path, error) for each error in a DRF error tree: the path's keys and list positions."""
     if isinstance(detail, dict):
         for key, value in detail.items():
-            yield from _flatten(value, (*path, key) if key != "non_field_errors" else path)
+            yield from flatten(value, (*path, key) if key != "non_field_errors" else path)
     elif isinstance(detail, list):
         for index, value in enumerate(detail):
-            yield from _flatten(value, path if isinstance(value, str) else (*path, index))
+            yield from flatten(value, path if isinstance(value, str) else (*path, index))
     else:
         yield path, detail
 

@@ -21,7 +21,7 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
 from api import errors, observability
-from api.zuora.errors import FORBIDDEN_CODE, UnrecognisedFields
+from api.zuora.errors import FORBIDDEN_CODE, UnrecognisedFields, flatten
 from core import errors as app
 
 RESOURCE = "500000"
@@ -113,27 +113,21 @@ class SettlementErrors(errors.ErrorRenderer):
     def validation_body(self, status, exc, context):
         return refused(
             [
-                reason(MISSING if getattr(detail, "code", "") in ("required", "null") else INVALID, message)
-                for message, detail in _messages(exc.detail)
+                reason(
+                    MISSING if getattr(detail, "code", "") in ("required", "null") else INVALID,
+                    f"{_named(path)}: {detail}" if path else str(detail),
+                )
+                for path, detail in flatten(exc.detail)
             ]
         )
 
 
-def _messages(detail, path=""):
-    """(`invoices[0].amount: must be a number`, the error) for each error in a DRF error tree."""
-    if isinstance(detail, dict):
-        for key, value in detail.items():
-            if key == "non_field_errors":
-                yield from _messages(value, path)
-            else:  # a list's errors may come keyed by position
-                yield from _messages(
-                    value, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}".lstrip(".")
-                )
-    elif isinstance(detail, list):
-        for index, value in enumerate(detail):
-            yield from _messages(value, path if not isinstance(value, dict | list) else f"{path}[{index}]")
-    else:
-        yield (f"{path}: {detail}" if path else str(detail)), detail
+def _named(path: tuple) -> str:
+    """A flattened error's path as the client wrote it: invoices[0].amount."""
+    named = ""
+    for step in path:
+        named += f"[{step}]" if isinstance(step, int) else f".{step}" if named else str(step)
+    return named
 
 
 RENDERERS = [
