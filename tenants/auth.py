@@ -3,20 +3,32 @@
 DOT ships a DRF authentication class, but it runs oauthlib's whole request validation on every call; an API
 request only needs the credential, its client and the entities the client was granted. They come in one
 statement whose SQL is written here once: through the ORM they were two queries compiled afresh on every
-request, a third of the cheapest route's CPU (bench/profile.py). Nothing is cached between requests, so
-revoking a token or a client, or changing its scopes or entities, holds from the next request on.
+request, a third of the cheapest route's CPU (bench/profile.py).
+
+Each web process then keeps what it read, labeled with the credentials epoch: a random value in Redis that
+every change to a client, a token, a client's entities or an entity replaces (tenants.signals), and that
+each request reads (one GET, far cheaper than the statement). A label that no longer matches is a miss, so
+revoking a token or a client, or changing its scopes or entities, holds from the next request on in every
+process. The epoch is read before the statement whose result it labels: a change that commits between the
+two has replaced it by then, so what was read is never trusted past that change. Without Redis nothing is
+kept. Only what a credential points at is kept, never a refusal, and a token's expiry is checked on every
+request.
 """
 
 import base64
 import binascii
 import hashlib
+import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from uuid import UUID
+from uuid import UUID, uuid4
 
+import redis
+from django.conf import settings
 from django.contrib.auth.hashers import check_password
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -60,7 +72,10 @@ def _credential_sql(key: str) -> str:
         WHERE t.token_checksum = %s AND c.is_active"""
 
 
-def _credential(key: str, value: str) -> tuple[ApiClient, str, tuple[UUID, ...], tuple] | None:
+type Found = tuple[ApiClient, str, tuple[UUID, ...], tuple]
+
+
+def _credential(key: str, value: str) -> Found | None:
     """(client, its secret's hash, its entities, the rest of the row) of an active client, or None."""
     with connection.cursor() as cursor:
         cursor.execute(_credential_sql(key), [value])
@@ -70,6 +85,77 @@ def _credential(key: str, value: str) -> tuple[ApiClient, str, tuple[UUID, ...],
     width = len(_CLIENT_FIELDS)
     client = ApiClient.from_db(connection.alias, _CLIENT_FIELDS, row[:width])
     return client, row[width], tuple(row[width + 1]), row[width + 2 :]
+
+
+EPOCH_KEY = "tenants:credentials-epoch"
+# A last bound on what a process keeps, should Redis lose a change's new epoch (credentials_changed).
+MAX_AGE_SECONDS = 60.0
+_MAX_KEPT = 10_000  # credentials per process; past it, the process starts over
+_kept: dict[tuple[str, str], tuple[bytes, float, Found]] = {}
+logger = logging.getLogger(__name__)
+
+
+@cache
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_connect_timeout=0.2, socket_timeout=0.2)
+
+
+def _epoch() -> bytes | None:
+    """The credentials epoch now; None without Redis, and then nothing is kept."""
+    if not settings.REDIS_URL:
+        return None
+    client = _redis(settings.REDIS_URL)
+    try:
+        epoch = client.get(EPOCH_KEY)
+        if epoch is None:  # a new or restarted Redis: any value that was never used before will do
+            client.set(EPOCH_KEY, uuid4().hex, nx=True)
+            epoch = client.get(EPOCH_KEY)
+    except redis.RedisError as exc:
+        logger.warning("credentials epoch unavailable, reading credentials from the database: %s", exc)
+        return None
+    return epoch
+
+
+def _new_epoch() -> None:
+    _redis(settings.REDIS_URL).set(EPOCH_KEY, uuid4().hex)
+
+
+def credentials_changed() -> None:
+    """Every process's kept credentials are stale. Called inside the transaction that changes one: the new
+    epoch is set there, and the change fails if Redis cannot take it (so no process goes on trusting what
+    it kept), and set again once the change commits, for what was read in between."""
+    if not settings.REDIS_URL:
+        return
+    _new_epoch()
+    transaction.on_commit(_new_epoch_after_commit)
+
+
+def _new_epoch_after_commit() -> None:
+    try:
+        _new_epoch()
+    except redis.RedisError as exc:
+        logger.error(
+            "credentials epoch not renewed after a change; kept credentials expire in %ss: %s",
+            MAX_AGE_SECONDS,
+            exc,
+        )
+
+
+def _credential_kept(key: str, value: str) -> Found | None:
+    """_credential(), from this process's memory while the epoch it was read under is still the epoch."""
+    epoch = _epoch()
+    if epoch is None:
+        return _credential(key, value)
+    now = time.monotonic()
+    kept = _kept.get((key, value))
+    if kept is not None and kept[0] == epoch and now - kept[1] < MAX_AGE_SECONDS:
+        return kept[2]
+    found = _credential(key, value)
+    if found is not None:
+        if len(_kept) >= _MAX_KEPT:
+            _kept.clear()
+        _kept[key, value] = (epoch, now, found)
+    return found
 
 
 class BearerTokenAuthentication(BaseAuthentication):
@@ -83,7 +169,7 @@ class BearerTokenAuthentication(BaseAuthentication):
             raw = parts[1].decode("ascii")
         except UnicodeDecodeError as exc:
             raise AuthenticationFailed("malformed bearer token") from exc
-        found = _credential("token", hashlib.sha256(raw.encode()).hexdigest())
+        found = _credential_kept("token", hashlib.sha256(raw.encode()).hexdigest())
         expires: datetime | None = found[3][0] if found else None
         if found is None or expires is None or expires <= timezone.now():
             raise AuthenticationFailed("missing or expired token")
@@ -108,7 +194,7 @@ class BasicClientAuthentication(BaseAuthentication):
             raise AuthenticationFailed("malformed basic credentials") from exc
         if "\x00" in client_id:  # PostgreSQL text cannot hold NUL: the query would fail, no client matches
             raise AuthenticationFailed("invalid client credentials")
-        found = _credential("client", client_id)
+        found = _credential_kept("client", client_id)
         if found is None or not secret or not check_password(secret, found[1]):
             raise AuthenticationFailed("invalid client credentials")
         client, _, entity_ids, _ = found

@@ -17,6 +17,7 @@ from oauth2_provider.models import get_access_token_model, set_token_value
 from core.errors import Forbidden, Invalid
 from core.ids import parse_uuid
 from core.money import currency_validate
+from tenants.auth import credentials_changed
 from tenants.context import TenantContext
 from tenants.models import ALL_SCOPES, Account, ApiClient, Business, Entity
 from tenants.oauth import CLIENT_SECRET_LENGTH
@@ -128,9 +129,13 @@ def demo_provision() -> ProvisionedTenant:
 def api_client_revoke(*, client: ApiClient) -> bool:
     """Stops a client at once: the API checks is_active on every call (tenants/auth.py) and the token
     endpoint refuses it. False if it was revoked already."""
-    return bool(
-        ApiClient.objects.filter(pk=client.pk, is_active=True).update(is_active=False, updated=timezone.now())
-    )
+    with transaction.atomic():
+        revoked = ApiClient.objects.filter(pk=client.pk, is_active=True).update(
+            is_active=False, updated=timezone.now()
+        )
+        if revoked:
+            credentials_changed()  # an UPDATE sends no signal (tenants.signals)
+    return bool(revoked)
 
 
 def tenant_context_resolve(

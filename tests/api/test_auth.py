@@ -2,13 +2,17 @@ import base64
 from datetime import timedelta
 
 import pytest
+import redis
+from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import User
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
+from tenants import auth
+from tenants.services import api_client_revoke
 from tests.factories import make_tenant
 
 pytestmark = pytest.mark.django_db
@@ -150,7 +154,8 @@ def test_revoking_a_client_stops_its_tokens_at_once(api, tenant):
 
 
 def test_deleting_a_token_or_taking_back_an_entity_takes_effect_at_once(api, db):
-    """Nothing about a credential is kept between requests (tenants/auth.py): each reads it afresh."""
+    """What a process keeps of a credential (tenants/auth.py) is dropped by the change: the first request
+    below leaves it kept, each change replaces the credentials epoch."""
     tenant = make_tenant(entities=2)
     first, second = tenant.entity_ids
     named = {"HTTP_ZUORA_ENTITY_IDS": str(second)}
@@ -163,22 +168,91 @@ def test_deleting_a_token_or_taking_back_an_entity_takes_effect_at_once(api, db)
     assert api.get("/api/v1/accounts", **_h(tenant)).status_code == 401
 
 
-def test_credential_client_and_entities_cost_one_statement(api, tenant):
+def _statements_of_a_get(api, tenant, authorization) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = api.get(
+            f"/api/v1/accounts/{tenant.account().id}",
+            HTTP_AUTHORIZATION=authorization,
+            HTTP_X_BUSINESS_ID=str(tenant.business_id),
+        )
+    assert response.status_code == 200, response.content
+    return len(captured) - 1  # tenant.account()'s own read
+
+
+def test_credential_client_and_entities_cost_one_statement_then_none(api, tenant, redis_url):
     """The cheapest route reads the credential (with its client and entities) and the account: two
-    statements, whichever way the client authenticates."""
-    account = tenant.account()
+    statements, whichever way the client authenticates; while the credentials epoch stands, the process
+    keeps the credential and only the account is read."""
     for authorization in (
         f"Bearer {tenant.token}",
         _basic(tenant.client.client_id, tenant.provisioned.client_secret),
     ):
-        with CaptureQueriesContext(connection) as captured:
-            response = api.get(
-                f"/api/v1/accounts/{account.id}",
-                HTTP_AUTHORIZATION=authorization,
-                HTTP_X_BUSINESS_ID=str(tenant.business_id),
-            )
-        assert response.status_code == 200, response.content
-        assert len(captured) == 2, [q["sql"] for q in captured]
+        assert _statements_of_a_get(api, tenant, authorization) == 2
+        assert _statements_of_a_get(api, tenant, authorization) == 1
+    # Another process's change: a new epoch in Redis, nothing else.
+    auth._redis(settings.REDIS_URL).set(auth.EPOCH_KEY, "set-by-another-process")
+    assert _statements_of_a_get(api, tenant, f"Bearer {tenant.token}") == 2
+    assert _statements_of_a_get(api, tenant, f"Bearer {tenant.token}") == 1
+
+
+def test_without_redis_nothing_is_kept(api, tenant, settings):
+    settings.REDIS_URL = ""
+    for _ in range(2):
+        assert _statements_of_a_get(api, tenant, f"Bearer {tenant.token}") == 2
+
+
+def test_with_redis_down_credentials_are_read_every_time(api, tenant, settings, redis_url):
+    assert _statements_of_a_get(api, tenant, f"Bearer {tenant.token}") == 2
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"  # nothing listens there
+    for _ in range(2):
+        assert _statements_of_a_get(api, tenant, f"Bearer {tenant.token}") == 2
+
+
+def test_a_change_redis_cannot_hear_of_is_refused(api, tenant, settings, redis_url):
+    """A process could otherwise go on trusting what it kept: the change fails and nothing is saved."""
+    assert _statements_of_a_get(api, tenant, f"Bearer {tenant.token}") == 2
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"
+    with pytest.raises(redis.ConnectionError), transaction.atomic():
+        tenant.client.is_active = False
+        tenant.client.save()
+    tenant.client.refresh_from_db()
+    assert tenant.client.is_active
+
+
+def test_revoking_a_kept_client_through_the_service_stops_it_at_once(api, tenant, redis_url):
+    assert api.get("/api/v1/accounts", **_h(tenant)).status_code == 200
+    assert _statements_of_a_get(api, tenant, f"Bearer {tenant.token}") == 1  # kept
+    assert api_client_revoke(client=tenant.client)
+    assert api.get("/api/v1/accounts", **_h(tenant)).status_code == 401
+
+
+def test_a_token_revoked_through_oauth_stops_at_once(api, tenant, redis_url):
+    headers = {"HTTP_AUTHORIZATION": _basic(tenant.client.client_id, tenant.provisioned.client_secret)}
+    body = {"grant_type": "client_credentials", "scope": "/accounts/{accountID}/invoices.read"}
+    issued = api.post("/oauth2/token", body, format="json", **headers)
+    assert issued.status_code == 200, issued.content
+    token = issued.json()["access_token"]
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_X_BUSINESS_ID": str(tenant.business_id)}
+    assert api.get("/api/v1/accounts", **bearer).status_code == 200
+    assert api.get("/api/v1/accounts", **bearer).status_code == 200
+    revoked = api.post("/oauth2/revoke", {"token": token}, format="json", **headers)
+    assert revoked.status_code == 204, revoked.content
+    assert api.get("/api/v1/accounts", **bearer).status_code == 401
+
+
+def test_issuing_a_token_keeps_the_epoch(api, tenant, redis_url):
+    """Clients fetch tokens all day: a new one must not make every process read every credential again."""
+    epoch = auth._epoch()
+    issue = api.post(
+        "/oauth/token",
+        {
+            "grant_type": "client_credentials",
+            "client_id": tenant.client.client_id,
+            "client_secret": tenant.provisioned.client_secret,
+        },
+    )
+    assert issue.status_code == 200
+    assert auth._epoch() == epoch
 
 
 def test_another_business_header_is_403(api, tenant, other_tenant):
