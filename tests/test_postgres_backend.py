@@ -126,3 +126,26 @@ def test_the_ledgers_one_statement_writes_are_converted_once_not_per_payment():
     writes = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("WITH u0 AS")]
     assert len(writes) == 2
     assert uncached.call_count == 0
+
+
+def test_a_connection_used_a_moment_ago_is_not_health_checked_one_left_idle_is(monkeypatch):
+    from config.postgres.base import HEALTH_CHECK_AFTER_IDLE_SECONDS
+
+    checks = []
+    usable = connection.is_usable
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append("SELECT 1") or usable())
+
+    def request():
+        connection.close_if_unusable_or_obsolete()  # what every request's start and end do
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 2")
+
+    request()
+    assert connection.health_check_enabled
+    checks.clear()
+    request()
+    request()
+    assert checks == []
+    connection.used_at -= HEALTH_CHECK_AFTER_IDLE_SECONDS
+    request()
+    assert checks == ["SELECT 1"]
