@@ -5,12 +5,15 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 from uuid import UUID
 
+from django.db import connections
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from core.errors import NotFound
 from core.ids import parse_uuid
 from core.money import ZERO
 from invoices.models import BALANCE, Invoice
@@ -56,6 +59,63 @@ def application_list(
     if payment_id is not None:
         applications = applications.filter(payment_id=payment_id)
     return applications
+
+
+@dataclass(frozen=True)
+class ApplicationPages:
+    """An invoice's applications, newest last, with their payments, a keyset page at a time
+    (api.dayzero.pagination): the lists that clients poll. Each page is one statement, written once, that
+    finds the invoice as the tenant sees it (NotFound otherwise) and its page; the ORM spent 1.5 ms
+    building and compiling it, and joined every application's payment before the LIMIT
+    (bench/README.md)."""
+
+    ctx: TenantContext
+    invoice_id: UUID | str
+
+    def rows(self, after: tuple[datetime, UUID] | None, backwards: bool, count: int) -> list[tuple]:
+        """Up to `count` rows after the (created_at, id) `after`, or before it `backwards` (then newest
+        first), as tuples: the application's id, invoice_id, payment_id, amount, paid_on, created_at,
+        updated_at and business_id, then its payment's amount, currency, occurred_at and description. Ids
+        are text and timestamps naive UTC datetimes, which psycopg loads in C (a UUID, or an aware datetime
+        through Django's loader, costs Python per value)."""
+        invoice_pk = parse_uuid(self.invoice_id)
+        found = []
+        if invoice_pk is not None:
+            params = [*after] if after else []
+            params += [count, invoice_pk, self.ctx.business_id, list(self.ctx.entity_ids)]
+            with connections["default"].cursor() as cursor:
+                cursor.execute(_application_page_sql(after is not None, backwards), params)
+                found = cursor.fetchall()
+        if not found:
+            raise NotFound("invoice not found", field="invoice_id")
+        return [row for row in found if row[0] is not None]  # no applications: the invoice's row alone
+
+    def count(self) -> int:
+        invoice_pk = parse_uuid(self.invoice_id)
+        return application_list(ctx=self.ctx, invoice_id=invoice_pk).count() if invoice_pk else 0
+
+
+@cache
+def _application_page_sql(after: bool, backwards: bool) -> str:
+    application, payment = InvoicePayment._meta.db_table, Payment._meta.db_table
+    invoice = Invoice._meta.db_table
+    # A row comparison, which the (business_id, invoice_id, created_at, id) index seeks to.
+    keyset = f"AND (a.created_at, a.id) {'<' if backwards else '>'} (%s, %s)" if after else ""
+    direction = "DESC" if backwards else "ASC"
+    return f"""
+        SELECT a.id::text, a.invoice_id::text, a.payment_id::text, a.amount,
+               a.paid_on AT TIME ZONE 'UTC', a.created_at AT TIME ZONE 'UTC', a.updated_at AT TIME ZONE 'UTC',
+               a.business_id::text, p.amount, p.currency, p.occurred_at AT TIME ZONE 'UTC', p.description
+        FROM {invoice} i
+        LEFT JOIN LATERAL (
+            SELECT * FROM {application} a
+            WHERE a.business_id = i.business_id AND a.invoice_id = i.id AND a.entity_id = i.entity_id {keyset}
+            ORDER BY a.created_at {direction}, a.id {direction}
+            LIMIT %s
+        ) a ON true
+        LEFT JOIN {payment} p ON p.id = a.payment_id AND p.business_id = i.business_id
+        WHERE i.id = %s AND i.business_id = %s AND i.entity_id = ANY(%s)
+        ORDER BY a.created_at {direction}, a.id {direction}"""
 
 
 def account_totals(*, ctx: TenantContext, account: Account) -> dict[str, Decimal]:

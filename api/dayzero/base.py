@@ -28,9 +28,13 @@ class DayZeroView(TenantAPIView):
             raise serializers.ValidationError({"query": serializer.errors})
         return serializer.validated_data
 
+    def filtering(self, filterset_class: type[FilterSet]) -> bool:
+        """Whether the query names any of the parameters `filterset_class` declares."""
+        return any(name in self.request.query_params for name in filterset_class.base_filters)
+
     def filtered(self, filterset_class: type[FilterSet], queryset: QuerySet, **kwargs) -> QuerySet:
         """`queryset` narrowed by the query parameters `filterset_class` declares; errors as in query()."""
-        if not any(name in self.request.query_params for name in filterset_class.base_filters):
+        if not self.filtering(filterset_class):
             return queryset  # nothing to filter by: no form to build and validate (~5% of a page's CPU)
         filterset = filterset_class(self.request.query_params, queryset=queryset, **kwargs)
         if not filterset.is_valid():

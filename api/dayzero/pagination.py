@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
+from typing import Protocol
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
@@ -55,24 +56,46 @@ class Page:
         }
 
 
+class Keyset(Protocol):
+    """Where pages come from, when not a QuerySet: the rows after (before, `backwards`) a boundary."""
+
+    def rows(self, after: tuple[datetime, UUID] | None, backwards: bool, count: int) -> list: ...
+
+    def count(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class QuerySetKeyset:
+    queryset: QuerySet
+
+    def rows(self, after: tuple[datetime, UUID] | None, backwards: bool, count: int) -> list:
+        queryset = self.queryset
+        if after is not None:
+            created, pk = after
+            if backwards:
+                queryset = queryset.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
+            else:
+                queryset = queryset.filter(Q(created_at__gt=created) | Q(created_at=created, pk__gt=pk))
+        order = ("-created_at", "-pk") if backwards else ("created_at", "pk")
+        return list(queryset.order_by(*order)[:count])
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+
 def paginate(
-    queryset: QuerySet,
+    source: QuerySet | Keyset,
     query: dict,
     key: Callable[..., tuple[datetime, UUID | str]] = attrgetter("created_at", "pk"),
 ) -> Page:
-    """A page of `queryset`'s rows: model instances, or the tuples of a values_list whose `key` reads the
-    row's created_at (aware) and primary key (a UUID or its str)."""
+    """A page of `source`'s rows: model instances, or the tuples of a values_list (or a Keyset) whose
+    `key` reads the row's created_at (aware) and primary key (a UUID or its str)."""
+    if isinstance(source, QuerySet):
+        source = QuerySetKeyset(source)
     limit, cursor = query["limit"], query.get("cursor")
-    total = queryset.count() if query["include_total_count"] else None
     backwards = query["direction"] == "prev" and cursor is not None
-    if cursor is not None:
-        created, pk = cursor
-        if backwards:
-            queryset = queryset.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
-        else:
-            queryset = queryset.filter(Q(created_at__gt=created) | Q(created_at=created, pk__gt=pk))
-    order = ("-created_at", "-pk") if backwards else ("created_at", "pk")
-    rows = list(queryset.order_by(*order)[: limit + 1])
+    rows = source.rows(cursor, backwards, limit + 1)
+    total = source.count() if query["include_total_count"] else None
     more = len(rows) > limit
     rows = rows[:limit]
     if backwards:

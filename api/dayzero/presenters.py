@@ -88,7 +88,8 @@ def _text(column: str) -> Cast:
     return Cast(column, TextField())
 
 
-# What invoice_payment_listed reads, as a values_list: a page builds no model instances, only these tuples.
+# What invoice_payment_listed reads, as a values_list (filtered lists) in the order of the rows of
+# payments.selectors.ApplicationPages: a page builds no model instances, only these tuples.
 LISTED_COLUMNS = (
     *(_text("id"), _text("invoice_id"), _text("payment_id"), "amount"),
     *(InUtc("paid_on"), InUtc("created_at"), InUtc("updated_at"), _text("business_id")),

@@ -160,14 +160,17 @@ class InvoicePaymentsView(DayZeroView):
     )
     def get(self, request, invoice_id):
         query = self.query(CursorQuery)
-        invoice_pk, currency = invoice_selectors.invoice_currency(ctx=self.tenant, invoice_id=invoice_id)
-        applications = self.filtered(
-            filters.InvoicePaymentFilter,
-            selectors.application_list(ctx=self.tenant, invoice_id=invoice_pk).values_list(
-                *presenters.LISTED_COLUMNS
-            ),
-            currency=currency,
-        )
+        if self.filtering(filters.InvoicePaymentFilter):
+            invoice_pk, currency = invoice_selectors.invoice_currency(ctx=self.tenant, invoice_id=invoice_id)
+            applications = self.filtered(
+                filters.InvoicePaymentFilter,
+                selectors.application_list(ctx=self.tenant, invoice_id=invoice_pk).values_list(
+                    *presenters.LISTED_COLUMNS
+                ),
+                currency=currency,
+            )
+        else:  # the list clients poll: a page in one statement written once (payments.selectors)
+            applications = selectors.ApplicationPages(self.tenant, invoice_id)
         page = paginate(applications, query, key=presenters.listed_key)
         return Response(page.as_dict(presenters.invoice_payment_listed))
 

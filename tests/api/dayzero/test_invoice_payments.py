@@ -317,6 +317,49 @@ def test_list_pages_both_ways(dz, tenant):
     assert [i["id"] for i in back["items"]] == made[:2]
 
 
+def test_unfiltered_pages_read_as_filtered_ones_do(dz, tenant):
+    """An unfiltered page is one statement of payments.selectors; a filtered one goes through django-filter
+    and the ORM. A filter that keeps every row must give the same pages, cursors and totals, both ways,
+    including applications made in the same instant (the id breaks the tie)."""
+    invoice = tenant.invoice("1000.00")
+    transactions = [tenant.payment("100.00", description=f"WIRE {n}") for n in range(3)]
+    for n in range(7):
+        _pay(dz, invoice, transactions[n % 3], 100 + n, paid_on=f"2026-01-0{n + 1}T10:00:00Z")
+    # Five made in one instant: every page boundary falls among them.
+    same_instant = InvoicePayment.objects.for_tenant(tenant.ctx()).order_by("created_at")[1:6]
+    InvoicePayment.objects.for_tenant(tenant.ctx()).filter(pk__in=[a.pk for a in same_instant]).update(
+        created_at=timezone.now()
+    )
+    url = f"/api/v1/invoices/{invoice.id}/payments?limit=3&include_total_count=true"
+
+    def walk(extra: str) -> list[dict]:
+        pages, query = [], ""
+        while True:
+            page = dz.get(f"{url}{extra}{query}")
+            assert page.status_code == 200, page.content
+            pages.append(page.json())
+            if not page.json()["next_cursor"]:
+                break
+            query = f"&cursor={page.json()['next_cursor']}"
+        back = dz.get(f"{url}{extra}&direction=prev&cursor={pages[-1]['prev_cursor']}")
+        return [*pages, back.json()]
+
+    unfiltered, filtered = walk(""), walk("&min_amount=1")
+    assert [len(page["items"]) for page in unfiltered] == [3, 3, 1, 3]
+    assert unfiltered[0]["total_count"] == 7
+    assert unfiltered == filtered
+
+
+def test_an_invoice_without_payments_lists_none_and_an_unknown_one_is_404(dz, tenant):
+    invoice = tenant.invoice("10.00")
+    empty = dz.get(f"/api/v1/invoices/{invoice.id}/payments?include_total_count=true")
+    assert empty.status_code == 200, empty.content
+    assert empty.json() == {"items": [], "next_cursor": None, "prev_cursor": None, "total_count": 0}
+    for unknown in ("00000000-0000-0000-0000-000000000000", "nope"):
+        response = dz.get(f"/api/v1/invoices/{unknown}/payments?include_total_count=true")
+        assert (response.status_code, response.json()) == (404, {"detail": "Not Found"})
+
+
 @pytest.mark.parametrize(
     ("query", "loc", "kind"),
     [

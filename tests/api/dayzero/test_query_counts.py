@@ -12,6 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _queries(dz, url: str, expected_items: int) -> int:
+    dz.get(url)  # the first request of a credential reads it; the process keeps it (tenants.auth)
     with CaptureQueriesContext(connection) as captured:
         response = dz.get(url)
     assert response.status_code == 200, response.content
@@ -33,17 +34,20 @@ def _grow(tenant, kind: str, count: int, invoice, transaction) -> None:
             )
 
 
-@pytest.mark.parametrize("kind", ["accounts", "invoices", "transactions", "payments"])
+@pytest.mark.parametrize("kind", ["accounts", "invoices", "transactions", "payments", "payments-filtered"])
 def test_lists_of_5_and_50_cost_the_same_queries(dz, tenant, kind):
     invoice, transaction = tenant.invoice("100.00"), tenant.payment("100.00")
     url = {
         "accounts": "/api/v1/accounts?limit=100&include_total_count=true",
         "invoices": "/api/v1/invoices?limit=100&include_total_count=true&status=open",
         "transactions": "/api/v1/transactions?limit=100&include_total_count=true&has_unallocated=true",
-        "payments": f"/api/v1/invoices/{invoice.id}/payments?limit=100&include_total_count=true&min_amount=1",
+        "payments": f"/api/v1/invoices/{invoice.id}/payments?limit=100&include_total_count=true",
+        "payments-filtered": (
+            f"/api/v1/invoices/{invoice.id}/payments?limit=100&include_total_count=true&min_amount=1"
+        ),
     }[kind]
     # The invoice's and the transaction's own rows are listed too, where the list holds them.
-    own = {"accounts": 1, "invoices": 1, "transactions": 1, "payments": 0}[kind]
+    own = {"accounts": 1, "invoices": 1, "transactions": 1}.get(kind, 0)
     _grow(tenant, kind, 5 - own, invoice, transaction)
     five = _queries(dz, url, 5)
     _grow(tenant, kind, 45, invoice, transaction)
