@@ -296,7 +296,11 @@ def explain(out_dir: Path, tag: str) -> dict:
     _send(client, request, "")
     with CaptureQueriesContext(connection) as captured:
         _send(client, request, "")
-    sql = next(q["sql"] for q in captured.captured_queries if "payments_invoicepayment" in q["sql"] and "LIMIT" in q["sql"])
+    sql = next(
+        q["sql"]
+        for q in captured.captured_queries
+        if "payments_invoicepayment" in q["sql"] and "LIMIT" in q["sql"]
+    )
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
         plan = "\n".join(row[0] for row in cursor.fetchall())
