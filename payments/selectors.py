@@ -64,7 +64,7 @@ def application_list(
 @dataclass(frozen=True)
 class ApplicationPages:
     """An invoice's applications, newest last, with their payments, a keyset page at a time
-    (api.dayzero.pagination): the lists that clients poll. Each page is one statement, written once, that
+    (a keyset paginator's source): the lists that clients poll. Each page is one statement, written once, that
     finds the invoice as the tenant sees it (NotFound otherwise) and its page; the ORM spent 1.5 ms
     building and compiling it, and joined every application's payment before the LIMIT
     (bench/README.md)."""

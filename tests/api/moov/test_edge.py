@@ -8,6 +8,7 @@ from oauth2_provider.models import AccessToken
 from rest_framework.test import APIClient
 
 from invoices import services as invoice_services
+from tenants.auth import credentials_changed
 from tests.api.moov.helpers import invoice_body, invoices_path
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +109,7 @@ def test_writes_need_the_write_scope_and_reads_the_read_scope(moov, tenant, rout
             assert response.status_code == 403
             assert response.json() == {"error": "this credential lacks the invoices.write scope"}
     AccessToken.objects.filter(application=tenant.client).update(scope="invoices.write")
+    credentials_changed()  # an UPDATE sends no signal (tenants.signals)
     response = moov.get(routes[0][1])
     assert (response.status_code, response.json()) == (
         403,
