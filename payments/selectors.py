@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import cache
 from uuid import UUID
 
-from django.db import connections
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -83,7 +83,7 @@ class ApplicationPages:
         if invoice_pk is not None:
             params = [*after] if after else []
             params += [count, invoice_pk, self.ctx.business_id, list(self.ctx.entity_ids)]
-            with connections["default"].cursor() as cursor:
+            with connection.cursor() as cursor:
                 cursor.execute(_application_page_sql(after is not None, backwards), params)
                 found = cursor.fetchall()
         if not found:

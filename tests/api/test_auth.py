@@ -23,14 +23,7 @@ def _basic(client_id, secret):
 
 
 def test_token_endpoint_issues_a_zuora_shaped_token(api, tenant):
-    response = api.post(
-        "/oauth/token",
-        {
-            "grant_type": "client_credentials",
-            "client_id": tenant.client.client_id,
-            "client_secret": tenant.provisioned.client_secret,
-        },
-    )
+    response = _token_request(api, tenant)
     assert response.status_code == 200, response.content
     body = response.json()
     assert set(body) == {"access_token", "token_type", "expires_in", "scope", "jti"}
@@ -106,14 +99,7 @@ def test_the_password_grant_is_no_oracle_for_staff_passwords(api, tenant, monkey
 def test_token_endpoint_refuses_a_revoked_client(api, tenant):
     tenant.client.is_active = False
     tenant.client.save()
-    response = api.post(
-        "/oauth/token",
-        {
-            "grant_type": "client_credentials",
-            "client_id": tenant.client.client_id,
-            "client_secret": tenant.provisioned.client_secret,
-        },
-    )
+    response = _token_request(api, tenant)
     assert response.status_code == 401
 
 
@@ -243,16 +229,23 @@ def test_a_token_revoked_through_oauth_stops_at_once(api, tenant, redis_url):
 def test_issuing_a_token_keeps_the_epoch(api, tenant, redis_url):
     """Clients fetch tokens all day: a new one must not make every process read every credential again."""
     epoch = auth._epoch()
-    issue = api.post(
-        "/oauth/token",
-        {
-            "grant_type": "client_credentials",
-            "client_id": tenant.client.client_id,
-            "client_secret": tenant.provisioned.client_secret,
-        },
-    )
+    issue = _token_request(api, tenant)
     assert issue.status_code == 200
     assert auth._epoch() == epoch
+
+
+def test_deleting_expired_tokens_keeps_the_epoch_deleting_a_live_one_does_not(tenant, redis_url):
+    """cleartokens deletes expired tokens by the thousand: no request accepts them, kept or not."""
+    tokens = AccessToken.objects.filter(application=tenant.client)
+    epoch = auth._epoch()
+    live = tokens.get()
+    expired = AccessToken.objects.create(
+        application=tenant.client, token="expired", expires=timezone.now() - timedelta(seconds=1)
+    )
+    expired.delete()
+    assert auth._epoch() == epoch
+    live.delete()
+    assert auth._epoch() != epoch
 
 
 def test_another_business_header_is_403(api, tenant, other_tenant):
@@ -308,14 +301,7 @@ def test_reads_need_the_read_scope(api, tenant):
 
 
 def test_lowering_a_clients_scopes_takes_effect_at_once_on_its_tokens(api, tenant):
-    issued = api.post(
-        "/oauth/token",
-        {
-            "grant_type": "client_credentials",
-            "client_id": tenant.client.client_id,
-            "client_secret": tenant.provisioned.client_secret,
-        },
-    ).json()
+    issued = _token_request(api, tenant).json()
     assert issued["scope"] == "invoices.read invoices.write"
     headers = {
         "HTTP_AUTHORIZATION": f"Bearer {issued['access_token']}",
@@ -352,6 +338,17 @@ def test_base_view_subclasses_cannot_replace_tenant_resolution():
 
     with pytest.raises(TypeError, match="initial"):
         type("Sneaky", (TenantAPIView,), {"initial": lambda self, request: None})
+
+
+def _token_request(api, tenant):
+    return api.post(
+        "/oauth/token",
+        {
+            "grant_type": "client_credentials",
+            "client_id": tenant.client.client_id,
+            "client_secret": tenant.provisioned.client_secret,
+        },
+    )
 
 
 def _h(tenant):
