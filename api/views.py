@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from api import idempotency, observability, throttling
 from api.errors import ErrorRenderer, MissingHeader, RequestRefused
 from core.errors import EntityRequired, Forbidden, NotFound
+from ledger.change import changes_share_transaction
 from tenants.auth import BasicClientAuthentication, BearerTokenAuthentication
 from tenants.context import TenantContext
 from tenants.models import SCOPE_READ, SCOPE_WRITE
@@ -72,9 +73,10 @@ class TenantAPIView(APIView):
     def dispatch(self, request, *args, **kwargs):
         if request.method not in idempotency.IDEMPOTENT_METHODS or "Idempotency-Key" not in request.headers:
             return super().dispatch(request, *args, **kwargs)
-        # The key's row and the work commit in one transaction (see api/idempotency.py). Its savepoints are
-        # released by the COMMIT: fewer round trips while the ledger's rows are locked (config.postgres).
-        with transaction.atomic(), connection.savepoints_left_to_commit():
+        # The key's row and the work commit in one transaction (see api/idempotency.py). Fewer round trips
+        # while the ledger's rows are locked: savepoints are released by the COMMIT (config.postgres), and
+        # ledger changes take none, as a database error ends the request's transaction whole.
+        with transaction.atomic(), connection.savepoints_left_to_commit(), changes_share_transaction():
             response = super().dispatch(request, *args, **kwargs)
             if self._idempotency_claim is not None:
                 save = not getattr(response, "refused_before_work", False)

@@ -16,9 +16,10 @@ events in one statement, and tells the outbox about side-effect rows it wrote.
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Protocol
 
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Model
 
 from core.ids import parse_uuid
@@ -28,7 +29,7 @@ from tenants import statements
 from tenants.context import TenantContext
 from tenants.statements import Wanted
 
-__all__ = ("LOCK_ORDER", "Change", "LockOrderError", "Wanted", "ledger_change")
+__all__ = ("LOCK_ORDER", "Change", "LockOrderError", "Wanted", "changes_share_transaction", "ledger_change")
 
 # Models in the order their rows are locked: a change never locks a row of a model listed before one it
 # already holds, so two changes never wait for each other in a cycle.
@@ -169,11 +170,46 @@ class Change:
         outbox.written({type(row) for row in (*self._inserts, *(row for row, _ in updates))})
 
 
+# The depth of the atomic block whose ledger changes share its transaction (changes_share_transaction).
+_shared_at: ContextVar[int | None] = ContextVar("ledger_changes_shared_at", default=None)
+
+
+@contextmanager
+def changes_share_transaction() -> Iterator[None]:
+    """Ledger changes made directly in the atomic block this is entered in take no savepoint of their own.
+
+    For a transaction that ends whole on any database error, as an API request's does: it answers a
+    database error with a 5xx, which is never saved as the request's outcome. A change's only write is the statement
+    its end sends, so a refusal raised before it has nothing to undo and leaves the transaction usable, and
+    the round trip of a SAVEPOINT is saved. A block nested inside (its own `transaction.atomic()`) keeps
+    savepoints for the changes in it.
+    """
+    token = _shared_at.set(len(connection.atomic_blocks))
+    try:
+        yield
+    finally:
+        _shared_at.reset(token)
+
+
 @contextmanager
 def ledger_change(ctx: TenantContext) -> Iterator[Change]:
     """One ledger change, in its own transaction (a savepoint inside another): saved when the block ends,
-    rolled back whole if it raises."""
-    with transaction.atomic():
-        change = Change(ctx)
+    rolled back whole if it raises. Inside changes_share_transaction(), in the enclosing transaction: a
+    database error, or anything raised once the write began, rolls back that whole transaction."""
+    if _shared_at.get() != len(connection.atomic_blocks) or not connection.in_atomic_block:
+        with transaction.atomic():
+            change = Change(ctx)
+            yield change
+            change.save()
+        return
+    change = Change(ctx)
+    try:
         yield change
+    except DatabaseError:  # PostgreSQL has aborted the transaction: nothing more of it may commit
+        transaction.set_rollback(True)
+        raise
+    try:
         change.save()
+    except BaseException:
+        transaction.set_rollback(True)
+        raise

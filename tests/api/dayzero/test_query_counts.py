@@ -53,3 +53,20 @@ def test_lists_of_5_and_50_cost_the_same_queries(dz, tenant, kind):
     _grow(tenant, kind, 45, invoice, transaction)
     fifty = _queries(dz, url, 50)
     assert five == fifty, f"{kind}: {five} queries for 5 items, {fifty} for 50"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_payment_with_an_idempotency_key_takes_no_savepoint(dz, tenant):
+    """The request's transaction holds the key and the ledger change; a database error ends it whole, so
+    the change takes no savepoint of its own (ledger.change.changes_share_transaction)."""
+    invoice, payment = tenant.invoice("10.00"), tenant.payment("10.00")
+    with CaptureQueriesContext(connection) as captured:
+        response = dz.post(
+            f"/api/v1/invoices/{invoice.id}/payments",
+            {"transaction_id": str(payment.id), "amount": 100},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="one",
+        )
+    assert response.status_code == 201, response.content
+    statements = [query["sql"].split()[0] for query in captured.captured_queries]
+    assert "SAVEPOINT" not in statements and statements[-1] == "COMMIT"

@@ -1,0 +1,87 @@
+"""ledger.change: a change inside changes_share_transaction() takes no savepoint, and still never lets a
+half-done transaction commit."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from core.errors import ApplicationError
+from invoices.models import Invoice
+from ledger.change import Wanted, changes_share_transaction, ledger_change
+from payments.services import payment_apply
+from tests.factories import make_tenant
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def paying():
+    tenant = make_tenant()
+    return tenant, tenant.invoice("100"), tenant.payment("30")
+
+
+def _stored(invoice: Invoice) -> Invoice:
+    return Invoice.objects.across_tenants(reason="test").get(pk=invoice.pk)
+
+
+def _describe(invoice: Invoice, text: str) -> None:
+    """Work done earlier in the same transaction (an Idempotency-Key's claim, in a request)."""
+    Invoice.objects.across_tenants(reason="test").filter(pk=invoice.pk).update(description=text)
+
+
+def _savepoints(captured: CaptureQueriesContext) -> int:
+    return sum(query["sql"].startswith("SAVEPOINT") for query in captured.captured_queries)
+
+
+def test_a_shared_change_takes_no_savepoint_and_commits_with_the_transaction(paying):
+    tenant, invoice, payment = paying
+    with CaptureQueriesContext(connection) as captured, transaction.atomic(), changes_share_transaction():
+        _describe(invoice, "claimed")
+        payment_apply(ctx=tenant.ctx(), invoice_id=invoice.id, payment_id=payment.id, amount=Decimal("10"))
+    assert _savepoints(captured) == 0
+    stored = _stored(invoice)
+    assert (stored.description, stored.payment_amount) == ("claimed", Decimal("10"))
+
+
+def test_a_refusal_leaves_the_shared_transaction_usable_with_nothing_of_the_change(paying):
+    tenant, invoice, payment = paying
+    with transaction.atomic(), changes_share_transaction():
+        _describe(invoice, "claimed")
+        with pytest.raises(ApplicationError):  # more than the payment holds
+            payment_apply(
+                ctx=tenant.ctx(), invoice_id=invoice.id, payment_id=payment.id, amount=Decimal("31")
+            )
+        assert not connection.needs_rollback
+        _describe(invoice, "refusal saved")
+    stored = _stored(invoice)
+    assert (stored.description, stored.payment_amount) == ("refusal saved", 0)
+
+
+def test_a_database_error_in_a_shared_change_rolls_the_whole_transaction_back(paying):
+    tenant, invoice, _ = paying
+    with transaction.atomic(), changes_share_transaction():
+        _describe(invoice, "claimed")
+        with pytest.raises(IntegrityError), ledger_change(tenant.ctx()) as change:
+            (locked,) = change.lock(Wanted(Invoice, invoice.id, "invoice", "invoice_id"))
+            locked.payment_amount = Decimal("-1")  # breaks invoice_counters_in_range when written
+        # PostgreSQL aborted the transaction: Django refuses any more of it, and rolls it back.
+        assert connection.needs_rollback
+    stored = _stored(invoice)
+    assert (stored.description, stored.payment_amount) == ("", 0)
+
+
+def test_a_change_in_a_block_nested_inside_keeps_its_savepoint(paying):
+    tenant, invoice, payment = paying
+
+    def pay():
+        payment_apply(ctx=tenant.ctx(), invoice_id=invoice.id, payment_id=payment.id, amount=Decimal("5"))
+
+    with transaction.atomic(), changes_share_transaction():
+        with CaptureQueriesContext(connection) as nested, transaction.atomic():
+            pay()  # the nested block's savepoint, and the change's own
+        with CaptureQueriesContext(connection) as shared:
+            pay()  # back in the block it was entered in
+    assert (_savepoints(nested), _savepoints(shared)) == (2, 0)
+    assert _stored(invoice).payment_amount == Decimal("10")
