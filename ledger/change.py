@@ -15,12 +15,13 @@ events in one statement, and tells the outbox about side-effect rows it wrote.
 """
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from typing import Protocol
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Model
+from django.db.transaction import TransactionManagementError
 
 from core.ids import parse_uuid
 from ledger.models import LedgerEvent
@@ -178,12 +179,14 @@ _shared_at: ContextVar[int | None] = ContextVar("ledger_changes_shared_at", defa
 def changes_share_transaction() -> Iterator[None]:
     """Ledger changes made directly in the atomic block this is entered in take no savepoint of their own.
 
-    For a transaction that ends whole on any database error, as an API request's does: it answers a
-    database error with a 5xx, which is never saved as the request's outcome. A change's only write is the statement
-    its end sends, so a refusal raised before it has nothing to undo and leaves the transaction usable, and
+    For a transaction that ends whole on any database error, as an API request's does: it answers one
+    with a 5xx, which is never saved as the request's outcome. A change's only write is the statement its
+    end sends, so a refusal raised before it has nothing to undo and leaves the transaction usable, and
     the round trip of a SAVEPOINT is saved. A block nested inside (its own `transaction.atomic()`) keeps
     savepoints for the changes in it.
     """
+    if not connection.in_atomic_block:
+        raise TransactionManagementError("changes share a transaction only inside one")
     token = _shared_at.set(len(connection.atomic_blocks))
     try:
         yield
@@ -196,20 +199,16 @@ def ledger_change(ctx: TenantContext) -> Iterator[Change]:
     """One ledger change, in its own transaction (a savepoint inside another): saved when the block ends,
     rolled back whole if it raises. Inside changes_share_transaction(), in the enclosing transaction: a
     database error, or anything raised once the write began, rolls back that whole transaction."""
-    if _shared_at.get() != len(connection.atomic_blocks) or not connection.in_atomic_block:
-        with transaction.atomic():
-            change = Change(ctx)
+    shared = _shared_at.get() == len(connection.atomic_blocks)
+    with nullcontext() if shared else transaction.atomic():
+        change, writing = Change(ctx), False
+        try:
             yield change
+            writing = True
             change.save()
-        return
-    change = Change(ctx)
-    try:
-        yield change
-    except DatabaseError:  # PostgreSQL has aborted the transaction: nothing more of it may commit
-        transaction.set_rollback(True)
-        raise
-    try:
-        change.save()
-    except BaseException:
-        transaction.set_rollback(True)
-        raise
+        except BaseException as exc:
+            # PostgreSQL has aborted the transaction, or part of the change may be written: none of it
+            # may commit. A refusal before the write leaves nothing to undo.
+            if shared and (writing or isinstance(exc, DatabaseError)):
+                transaction.set_rollback(True)
+            raise

@@ -1,8 +1,8 @@
 """What makes the web processes' kept credentials stale (tenants.auth): a client, a token, a client's
 entities or an entity, changed or deleted through the ORM. A new token changes nothing kept, nor does an
-expired one's deletion (no request accepts it, kept or not: cleartokens deletes them by the thousand). A change made
-around the ORM (QuerySet.update, raw SQL) calls tenants.auth.credentials_changed() itself, as
-tenants.services.api_client_revoke does."""
+expired one's deletion (no request accepts it, kept or not: cleartokens deletes them by the thousand). A
+change made around the ORM (QuerySet.update, raw SQL) calls tenants.auth.credentials_changed() itself,
+as tenants.services.api_client_revoke does."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone

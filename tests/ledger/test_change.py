@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from core.errors import ApplicationError
@@ -85,3 +86,8 @@ def test_a_change_in_a_block_nested_inside_keeps_its_savepoint(paying):
             pay()  # back in the block it was entered in
     assert (_savepoints(nested), _savepoints(shared)) == (2, 0)
     assert _stored(invoice).payment_amount == Decimal("10")
+
+
+def test_changes_share_only_a_transaction_that_exists():
+    with pytest.raises(TransactionManagementError), changes_share_transaction():
+        pass
