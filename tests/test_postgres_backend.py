@@ -31,16 +31,29 @@ def _stored(invoice: Invoice) -> Invoice:
     return Invoice.objects.across_tenants(reason="test").get(pk=invoice.pk)
 
 
-def test_a_statement_sent_with_the_commit_runs_after_everything_else_and_commits_with_it():
+def test_a_statement_held_for_the_commit_goes_with_it_in_one_round_trip():
     invoice = make_tenant().invoice("100")
     invoice.description = "saved with the commit"
     with CaptureQueriesContext(connection) as captured, transaction.atomic():
-        _with_commit(invoice, "description")
-        assert _stored(invoice).description == ""  # not sent yet
         Invoice.objects.across_tenants(reason="test").filter(pk=invoice.pk).update(number="N-2")
-    assert _statements(captured)[-3:] == ["UPDATE", "UPDATE", "COMMIT"]
+        _with_commit(invoice, "description")
+        held = len(captured)
+    assert _statements(captured)[held - 1 :] == ["UPDATE", "UPDATE", "COMMIT"]
     stored = _stored(invoice)
     assert (stored.description, stored.number) == ("saved with the commit", "N-2")
+
+
+def test_the_transactions_next_statement_sees_the_held_one():
+    invoice = make_tenant().invoice("100")
+    invoice.description = "held"
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        _with_commit(invoice, "description")
+        before = len(captured)
+        assert _stored(invoice).description == "held"  # sent just before this SELECT
+        assert _statements(captured)[before:] == ["UPDATE", "SELECT"]
+        with transaction.atomic():  # a savepoint too: what it rolls back is only what came after it
+            _with_commit(invoice, "payment_amount")
+    assert _statements(captured)[-1] == "COMMIT"
 
 
 def test_when_the_statement_fails_nothing_of_the_transaction_commits():

@@ -10,9 +10,10 @@ the pipeline costs about what it saves (bench/README.md, "Decisions kept"). Djan
   only merges the savepoint into its transaction, which COMMIT does anyway; ROLLBACK TO still undoes just
   its part. Used for one request's transaction, whose savepoints are few (one per service call); a long
   transaction should keep releasing them, or PostgreSQL's visibility checks walk ever deeper nesting.
-- `execute_with_commit(sql, params)`: a statement sent in one psycopg pipeline with the COMMIT that ends
-  the transaction, one round trip for both. If it fails, PostgreSQL skips the COMMIT and Django rolls the
-  transaction back, as it does when a COMMIT fails.
+- `execute_with_commit(sql, params)`: a statement whose result nobody reads, held until the transaction's
+  next statement (sent just before it, so that everything after sees its work) or, when there is none, sent
+  in one psycopg pipeline with the COMMIT, one round trip for both. If it fails, PostgreSQL skips the COMMIT
+  and Django rolls the transaction back, as it does when a COMMIT fails.
 - psycopg converts a statement's `%s` placeholders to `$n` once per SQL text and caches that, but only for
   statements of at most 50 parameters (so that an ORM's bulk INSERTs, of ever-changing widths, do not churn
   the cache). The ledger's one-statement writes (tenants.statements.write) have a few fixed shapes of 55-81
@@ -50,13 +51,22 @@ class DatabaseWrapper(base.DatabaseWrapper):
         super().close_if_health_check_failed()
 
     def execute_with_commit(self, sql: str, params: list) -> None:
-        """Runs `sql` with the COMMIT of the transaction, or now when that COMMIT is not the next thing this
-        block ends with: outside a transaction, or inside a savepoint (a test's transaction, say)."""
+        """Runs `sql` before the transaction's next statement or with its COMMIT; now when that COMMIT is not
+        the next thing this block ends with: outside a transaction, or inside a savepoint (a test's
+        transaction, say)."""
         if not self.in_atomic_block or self.savepoint_ids:
             with self.cursor() as cursor:
                 cursor.execute(sql, params)
             return
         self.with_commit.append((sql, params))
+
+    def _cursor(self, name=None):
+        if self.with_commit:  # a statement of this transaction is about to run: the held ones go first
+            statements, self.with_commit = self.with_commit, []
+            with self.cursor() as cursor:
+                for sql, params in statements:
+                    cursor.execute(sql, params)
+        return super()._cursor(name)
 
     def _commit(self):
         statements, self.with_commit = self.with_commit, []

@@ -55,8 +55,9 @@ def _killed_while_paused(server, table: str, writes: str):
     return tenant, payment, send
 
 
-def test_a_worker_killed_in_the_middle_of_the_work_leaves_nothing_and_the_retry_pays_once(server):
-    tenant, payment, send = _killed_while_paused(server, "payments_invoicepayment", "INSERT")
+def test_a_worker_killed_before_its_commit_left_leaves_nothing_and_the_retry_pays_once(server):
+    # Paused in the key's claim, the transaction's first write: the ledger's waits for the COMMIT.
+    tenant, payment, send = _killed_while_paused(server, "api_idempotencykey", "INSERT")
     assert not InvoicePayment.objects.for_tenant(tenant.ctx()).exists()
     assert not IdempotencyKey.objects.across_tenants(reason="test").filter(key="crash-1").exists()
     retried = send()
@@ -66,10 +67,13 @@ def test_a_worker_killed_in_the_middle_of_the_work_leaves_nothing_and_the_retry_
     assert payment.allocated_amount == 25
 
 
-def test_a_worker_killed_with_its_commit_sent_commits_the_work_and_its_answer_together(server):
-    """The key's answer is saved in the round trip of the COMMIT: once both have left, PostgreSQL commits
-    them even though the worker is gone, and the retry replays that answer."""
-    tenant, payment, send = _killed_while_paused(server, "api_idempotencykey", "UPDATE")
+@pytest.mark.parametrize(
+    ("table", "writes"), [("payments_invoicepayment", "INSERT"), ("api_idempotencykey", "UPDATE")]
+)
+def test_a_worker_killed_with_its_commit_sent_commits_the_work_and_its_answer_together(server, table, writes):
+    """The ledger's write and the key's answer are sent in the round trip of the COMMIT: once they have
+    left, PostgreSQL commits them even though the worker is gone, and the retry replays that answer."""
+    tenant, payment, send = _killed_while_paused(server, table, writes)
     assert InvoicePayment.objects.for_tenant(tenant.ctx()).count() == 1
     saved = IdempotencyKey.objects.across_tenants(reason="test").get(key="crash-1")
     assert saved.status_code == 200 and saved.completed_at is not None

@@ -62,11 +62,25 @@ def test_a_refusal_leaves_the_shared_transaction_usable_with_nothing_of_the_chan
 
 def test_a_database_error_in_a_shared_change_rolls_the_whole_transaction_back(paying):
     tenant, invoice, _ = paying
+    with pytest.raises(IntegrityError), transaction.atomic(), changes_share_transaction():
+        _describe(invoice, "claimed")
+        with ledger_change(tenant.ctx()) as change:
+            (locked,) = change.lock(Wanted(Invoice, invoice.id, "invoice", "invoice_id"))
+            locked.payment_amount = Decimal("-1")  # breaks invoice_counters_in_range when written
+        # The write is held for the COMMIT (tenants.statements.write), which PostgreSQL refuses whole.
+    stored = _stored(invoice)
+    assert (stored.description, stored.payment_amount) == ("", 0)
+
+
+def test_a_write_sent_at_once_that_fails_rolls_the_whole_shared_transaction_back(paying):
+    tenant, invoice, payment = paying
     with transaction.atomic(), changes_share_transaction():
         _describe(invoice, "claimed")
         with pytest.raises(IntegrityError), ledger_change(tenant.ctx()) as change:
             (locked,) = change.lock(Wanted(Invoice, invoice.id, "invoice", "invoice_id"))
-            locked.payment_amount = Decimal("-1")  # breaks invoice_counters_in_range when written
+            locked.payment_amount = Decimal("1")
+            # A payment's number is read back, so the write goes at once; this one's key is taken.
+            change.add(payment)
         # PostgreSQL aborted the transaction: Django refuses any more of it, and rolls it back.
         assert connection.needs_rollback
     stored = _stored(invoice)

@@ -159,6 +159,12 @@ def test_write_fills_defaults_as_save_would(tenant):
     assert stored.created_at is not None
 
 
+def _send_held() -> None:
+    """A write the database fills nothing of is held for the transaction's next statement or its COMMIT
+    (config.postgres); a test's transaction is never committed, so the next cursor sends it."""
+    connection.cursor().close()
+
+
 def test_write_keeps_the_order_events_were_added_in(tenant, django_assert_num_queries):
     # One INSERT per WITH clause ran them in reverse: the ledger's history read backwards.
     payment = tenant.payment("5")
@@ -174,6 +180,7 @@ def test_write_keeps_the_order_events_were_added_in(tenant, django_assert_num_qu
     ]
     with django_assert_num_queries(1):
         statements.write(updates=[(payment, ("updated_at",))], inserts=events)
+        _send_held()
     stored = LedgerEvent.objects.across_tenants(reason="test").filter(actor="ordered").order_by("id")
     assert [event.kind for event in stored] == ["applied", "amount_changed", "unapplied"]
 
@@ -184,6 +191,7 @@ def test_write_deletes_in_the_same_statement_and_refuses_a_row_already_gone(
     first, second = tenant.payment("10"), tenant.payment("20")
     with django_assert_num_queries(1):
         statements.write(deletes=[first])
+        _send_held()
     assert not Payment.objects.for_tenant(tenant.ctx()).filter(pk=first.pk).exists()
     with pytest.raises(DatabaseError, match="was not written"), transaction.atomic():
         statements.write(deletes=[second, first])

@@ -6,8 +6,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from psycopg import pq
 
 from payments import services
+from payments.selectors import payment_get
 
 pytestmark = pytest.mark.django_db
 
@@ -57,11 +59,19 @@ def test_lists_of_5_and_50_cost_the_same_queries(dz, tenant, kind):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_payment_with_an_idempotency_key_takes_no_savepoint(dz, tenant):
+def test_a_payment_with_an_idempotency_key_takes_no_savepoint_and_writes_with_the_commit(dz, tenant):
     """The request's transaction holds the key and the ledger change; a database error ends it whole, so
-    the change takes no savepoint of its own (ledger.change.changes_share_transaction)."""
+    the change takes no savepoint of its own (ledger.change.changes_share_transaction). Its write, the
+    key's response and the COMMIT go in one round trip (config.postgres)."""
     invoice, payment = tenant.invoice("10.00"), tenant.payment("10.00")
-    with CaptureQueriesContext(connection) as captured:
+    statements = []
+
+    def watch(execute, sql, params, many, context):
+        pipelined = context["connection"].connection.pgconn.pipeline_status != pq.PipelineStatus.OFF
+        statements.append((sql.split()[0], pipelined))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
         response = dz.post(
             f"/api/v1/invoices/{invoice.id}/payments",
             {"transaction_id": str(payment.id), "amount": 100},
@@ -69,5 +79,9 @@ def test_a_payment_with_an_idempotency_key_takes_no_savepoint(dz, tenant):
             HTTP_IDEMPOTENCY_KEY="one",
         )
     assert response.status_code == 201, response.content
-    statements = [query["sql"].split()[0] for query in captured.captured_queries]
-    assert "SAVEPOINT" not in statements and statements[-1] == "COMMIT"
+    # Up to the key's response (the receipt's delivery runs once the COMMIT is done):
+    request = statements[: statements.index(("UPDATE", True)) + 1]
+    assert "SAVEPOINT" not in [name for name, _ in request]
+    # The locks; then the write and the key's response, in the COMMIT's pipeline.
+    assert request[-3:] == [("WITH", False), ("WITH", True), ("UPDATE", True)]
+    assert payment_get(ctx=tenant.ctx(), payment_id=payment.id).allocated_amount == 1
