@@ -7,6 +7,7 @@ from unittest import mock
 import psycopg._queries
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from invoices.models import Invoice
@@ -51,9 +52,42 @@ def test_the_transactions_next_statement_sees_the_held_one():
         before = len(captured)
         assert _stored(invoice).description == "held"  # sent just before this SELECT
         assert _statements(captured)[before:] == ["UPDATE", "SELECT"]
-        with transaction.atomic():  # a savepoint too: what it rolls back is only what came after it
-            _with_commit(invoice, "payment_amount")
     assert _statements(captured)[-1] == "COMMIT"
+
+
+def test_a_savepoint_rolled_back_leaves_the_held_statement_that_came_before_it():
+    invoice = make_tenant().invoice("100")
+    invoice.description = "held"
+    table = Invoice.objects.across_tenants(reason="test").filter(pk=invoice.pk)
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        _with_commit(invoice, "description")
+        before = len(captured)
+        with pytest.raises(RuntimeError), transaction.atomic():
+            table.update(number="undone")
+            raise RuntimeError
+    assert _statements(captured)[before:] == [
+        "UPDATE",
+        "SAVEPOINT",
+        "UPDATE",
+        "ROLLBACK",
+        "RELEASE",
+        "COMMIT",
+    ]
+    assert (_stored(invoice).description, _stored(invoice).number) == ("held", invoice.number)
+
+
+def test_a_held_statement_that_fails_dooms_its_transaction_even_when_the_error_is_caught():
+    invoice = make_tenant().invoice("100")
+    invoice.payment_amount = Decimal("-1")  # breaks invoice_counters_in_range
+    table = Invoice.objects.across_tenants(reason="test").filter(pk=invoice.pk)
+    with pytest.raises(TransactionManagementError), transaction.atomic():
+        table.update(description="work")
+        _with_commit(invoice, "payment_amount")
+        with pytest.raises(IntegrityError), transaction.atomic():  # its SAVEPOINT sends the held one first
+            pass
+        assert connection.needs_rollback
+        table.update(number="never")  # Django refuses any more of the transaction
+    assert (_stored(invoice).description, _stored(invoice).payment_amount) == ("", 0)
 
 
 def test_when_the_statement_fails_nothing_of_the_transaction_commits():

@@ -52,8 +52,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def execute_with_commit(self, sql: str, params: list) -> None:
         """Runs `sql` before the transaction's next statement or with its COMMIT; now when that COMMIT is not
-        the next thing this block ends with: outside a transaction, or inside a savepoint (a test's
-        transaction, say)."""
+        the next thing this block ends with: outside a transaction, or inside a savepoint. `params` are
+        adapted when the statement is sent: values nothing changes in the meantime."""
         if not self.in_atomic_block or self.savepoint_ids:
             with self.cursor() as cursor:
                 cursor.execute(sql, params)
@@ -63,9 +63,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _cursor(self, name=None):
         if self.with_commit:  # a statement of this transaction is about to run: the held ones go first
             statements, self.with_commit = self.with_commit, []
-            with self.cursor() as cursor:
-                for sql, params in statements:
-                    cursor.execute(sql, params)
+            try:
+                with self.cursor() as cursor:
+                    for sql, params in statements:
+                        cursor.execute(sql, params)
+            except Exception:
+                # PostgreSQL has aborted the transaction for a statement its code believes done: nothing of
+                # it may commit, whoever catches the error.
+                self.needs_rollback = True
+                raise
         return super()._cursor(name)
 
     def _commit(self):

@@ -5,11 +5,13 @@ service under gunicorn against the test database."""
 import os
 import signal
 import threading
+from contextlib import contextmanager
 
 import pytest
+from django.db import connection, transaction
 
 from api.models import IdempotencyKey
-from payments.models import InvoicePayment
+from payments.models import InvoicePayment, Payment
 from tests.factories import make_tenant
 from tests.servers import gunicorn, paused_backend, paused_writes, post_json, wait_until, worker_pids
 
@@ -23,8 +25,39 @@ def server():
 
 
 def _killed_while_paused(server, table: str, writes: str):
-    """Posts a payment, kills every worker while its request is paused in `writes` of `table`, and returns
-    the tenant, the payment and the request's send() for the retry."""
+    """_killed(), the request held by a sleep in every statement that `writes` a row of `table`."""
+    return _killed(server, lambda payment: paused_writes(table, seconds=4, writes=writes), paused_backend)
+
+
+@contextmanager
+def _payment_locked(payment):
+    """The payment's row locked by this test's own transaction: a request claims its key, then waits."""
+    with transaction.atomic():
+        Payment.objects.across_tenants(reason="test").select_for_update().get(pk=payment.pk)
+        yield
+
+
+def _waiting_for_a_lock() -> int | None:
+    with connection.cursor() as cursor:
+        # Inside the lock's transaction: PostgreSQL would show the activity as it first read it.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _gone(pid: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
+        return cursor.fetchone() is None
+
+
+def _killed(server, pause, paused):
+    """Posts a payment, kills every worker while `pause(payment)` holds its request where `paused()` finds
+    its PostgreSQL backend, and returns the tenant, the payment and the request's send() for the retry."""
     master, base = server
     tenant = make_tenant()
     account = tenant.account()
@@ -42,22 +75,22 @@ def _killed_while_paused(server, table: str, writes: str):
         except OSError as exc:  # the worker died mid-request
             outcome.append(exc)
 
-    with paused_writes(table, seconds=4, writes=writes):
+    with pause(payment):
         first = threading.Thread(target=send_and_lose_the_answer, daemon=True)
         first.start()
-        backend = wait_until(paused_backend, 10, f"the request to write {table}")
+        backend = wait_until(paused, 10, "the request to pause")
         for pid in worker_pids(master):
             os.kill(pid, signal.SIGKILL)
-        wait_until(lambda: paused_backend() != backend, 15, "PostgreSQL to end the dead worker's transaction")
         first.join(10)
+    wait_until(lambda: _gone(backend), 15, "PostgreSQL to end the dead worker's transaction")
     assert isinstance(outcome[0], OSError), "the killed request must not have been answered"
     wait_until(lambda: worker_pids(master), 15, "gunicorn's master to start a new worker")
     return tenant, payment, send
 
 
-def test_a_worker_killed_before_its_commit_left_leaves_nothing_and_the_retry_pays_once(server):
-    # Paused in the key's claim, the transaction's first write: the ledger's waits for the COMMIT.
-    tenant, payment, send = _killed_while_paused(server, "api_idempotencykey", "INSERT")
+def test_a_worker_killed_in_the_middle_of_the_work_leaves_nothing_and_the_retry_pays_once(server):
+    # Its key claimed, the request waits for the payment's lock; its write would go with the COMMIT.
+    tenant, payment, send = _killed(server, _payment_locked, _waiting_for_a_lock)
     assert not InvoicePayment.objects.for_tenant(tenant.ctx()).exists()
     assert not IdempotencyKey.objects.across_tenants(reason="test").filter(key="crash-1").exists()
     retried = send()

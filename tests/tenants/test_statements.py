@@ -247,6 +247,24 @@ def test_write_refuses_a_missing_row_and_a_broken_check_as_a_whole(tenant):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_write_held_for_the_commit_refuses_a_missing_row_there_and_nothing_commits():
+    tenant = make_tenant()
+    invoice, gone = tenant.invoice("100"), tenant.payment("100")
+    Payment.objects.across_tenants(reason="test").filter(pk=gone.pk).delete()
+    event = LedgerEvent(
+        business_id=tenant.business_id, entity_id=invoice.entity_id, kind="applied", actor="held"
+    )
+    invoice.payment_amount = Decimal("1")
+    with pytest.raises(DatabaseError, match=f"Payment {gone.pk} was not written"), transaction.atomic():
+        statements.write(
+            updates=[(invoice, ("payment_amount",)), (gone, ("allocated_amount",))], inserts=[event]
+        )
+        assert connection.with_commit  # held: the COMMIT sends it
+    assert Invoice.objects.for_tenant(tenant.ctx()).get(pk=invoice.pk).payment_amount == 0
+    assert not LedgerEvent.objects.across_tenants(reason="test").filter(actor="held").exists()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_row_lock_goes_to_the_request_that_waited_longest_not_to_a_newcomer():
     """When a lock holder commits, PostgreSQL wakes the waiter, and a newcomer that finds the row unlocked
     before the waiter runs again would take it ahead of its turn. The waiter's backend is stopped
