@@ -222,12 +222,15 @@ def paused_writes(table: str, seconds: int, *, writes: str = "INSERT OR UPDATE")
             """)
 
 
-def paused_backend() -> int | None:
-    """The PostgreSQL backend of a request held by paused_writes, if there is one."""
+def paused_backend(waiting: str = "wait_event = 'PgSleep'") -> int | None:
+    """The PostgreSQL backend of a request held by paused_writes (or `waiting` another way: a lock this
+    test holds, "wait_event_type = 'Lock'"), if there is one."""
     with connection.cursor() as cursor:
+        # Inside a transaction PostgreSQL would show the activity as it first read it.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT pid FROM pg_stat_activity"
-            " WHERE wait_event = 'PgSleep' AND datname = current_database() AND pid <> pg_backend_pid()"
+            f" WHERE {waiting} AND datname = current_database() AND pid <> pg_backend_pid()"
         )
         row = cursor.fetchone()
     return row[0] if row else None

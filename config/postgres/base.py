@@ -64,9 +64,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.with_commit:  # a statement of this transaction is about to run: the held ones go first
             statements, self.with_commit = self.with_commit, []
             try:
-                with self.cursor() as cursor:
-                    for sql, params in statements:
-                        cursor.execute(sql, params)
+                self._send(statements)
             except Exception:
                 # PostgreSQL has aborted the transaction for a statement its code believes done: nothing of
                 # it may commit, whoever catches the error.
@@ -79,10 +77,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if not statements or self.connection is None:
             return super()._commit()
         with self.wrap_database_errors, self.connection.pipeline():
-            with self.cursor() as cursor:  # Django's cursor: logged and counted like any other statement
-                for sql, params in statements:
-                    cursor.execute(sql, params)
+            self._send(statements)
             return super()._commit()  # psycopg sends COMMIT and syncs the pipeline: one round trip
+
+    def _send(self, statements: list[tuple[str, list]]) -> None:
+        with self.cursor() as cursor:  # Django's cursor: logged and counted like any other statement
+            for sql, params in statements:
+                cursor.execute(sql, params)
 
     def _rollback(self):
         self.with_commit = []

@@ -37,18 +37,6 @@ def _payment_locked(payment):
         yield
 
 
-def _waiting_for_a_lock() -> int | None:
-    with connection.cursor() as cursor:
-        # Inside the lock's transaction: PostgreSQL would show the activity as it first read it.
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-            " AND datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
 def _gone(pid: int) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
@@ -90,7 +78,9 @@ def _killed(server, pause, paused):
 
 def test_a_worker_killed_in_the_middle_of_the_work_leaves_nothing_and_the_retry_pays_once(server):
     # Its key claimed, the request waits for the payment's lock; its write would go with the COMMIT.
-    tenant, payment, send = _killed(server, _payment_locked, _waiting_for_a_lock)
+    tenant, payment, send = _killed(
+        server, _payment_locked, lambda: paused_backend("wait_event_type = 'Lock'")
+    )
     assert not InvoicePayment.objects.for_tenant(tenant.ctx()).exists()
     assert not IdempotencyKey.objects.across_tenants(reason="test").filter(key="crash-1").exists()
     retried = send()
