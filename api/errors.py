@@ -102,6 +102,11 @@ def renderer_for_path(path: str) -> ErrorRenderer:
     return next((r for r in _renderers if path.startswith(r.path_prefix)), DEFAULT)
 
 
+def is_api_path(path: str) -> bool:
+    """Whether `path` belongs to one of the dialects (each registers its error renderer by path)."""
+    return renderer_for_path(path) is not DEFAULT
+
+
 DEFAULT = ErrorRenderer()
 
 

@@ -3,10 +3,14 @@ import uuid
 import zlib
 
 from django.conf import settings
+from django.contrib.auth import middleware as auth
+from django.contrib.messages import middleware as messages
+from django.contrib.sessions import middleware as sessions
 from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import patch_vary_headers
 
 from api import observability
+from api.errors import is_api_path
 
 
 def _valid_request_id(value: str | None) -> str | None:
@@ -144,3 +148,29 @@ class GZipResponseMiddleware(GZipMiddleware):
         if not response.streaming and len(response.content) <= self.MIN_BYTES:
             return response
         return super().process_response(request, response)
+
+
+class _SiteOnly:
+    """Runs the middleware it is mixed into for the back office and the pages only: a dialect's path is
+    served by DRF views authenticated by their credential, which load no session, no staff user and no
+    messages. They stay subclasses of Django's own, which the admin's checks look for. (CSRF and
+    X-Frame-Options stay on every path: they cost little, and `check --deploy` looks for Django's own.)"""
+
+    sync_capable, async_capable = True, False
+
+    def __call__(self, request):
+        if is_api_path(request.path_info):
+            return self.get_response(request)
+        return super().__call__(request)
+
+
+class SessionMiddleware(_SiteOnly, sessions.SessionMiddleware):
+    pass
+
+
+class AuthenticationMiddleware(_SiteOnly, auth.AuthenticationMiddleware):
+    pass
+
+
+class MessageMiddleware(_SiteOnly, messages.MessageMiddleware):
+    pass

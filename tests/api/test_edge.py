@@ -2,6 +2,7 @@ import uuid
 
 import pytest
 from django.db import connection
+from django.http import JsonResponse
 from django.test import Client
 from django.urls import path
 
@@ -10,7 +11,18 @@ def boom(request):
     raise RuntimeError("boom")
 
 
-urlpatterns = [path("boom", boom)]
+def what_the_view_sees(request):
+    seen = {name: hasattr(request, name) for name in ("session", "user", "_messages")}
+    return JsonResponse(seen)
+
+
+urlpatterns = [
+    path("boom", boom),
+    path("admin/seen", what_the_view_sees),
+    path("api/v1/seen", what_the_view_sees),
+    path("v1/seen", what_the_view_sees),
+    path("accounts/seen", what_the_view_sees),
+]
 
 
 @pytest.mark.django_db
@@ -36,6 +48,19 @@ def test_a_500_carries_a_request_id_and_json(settings):
     response = Client(raise_request_exception=False).get("/boom")
     assert response.status_code == 500
     uuid.UUID(response["x-request-id"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "site"),
+    [("/admin/seen", True), ("/api/v1/seen", False), ("/v1/seen", False), ("/accounts/seen", False)],
+)
+def test_sessions_the_staff_user_and_messages_are_loaded_for_the_site_only(settings, path, site):
+    """The dialects' views authenticate their credential and use none of them: each costs CPU on every
+    API request (api.middleware._SiteOnly)."""
+    settings.ROOT_URLCONF = __name__
+    seen = Client().get(path).json()
+    assert seen == {"session": site, "user": site, "_messages": site}
 
 
 @pytest.mark.django_db
