@@ -12,7 +12,7 @@ from api import idempotency, observability, throttling
 from api.errors import ErrorRenderer, MissingHeader, RequestRefused
 from core.errors import EntityRequired, Forbidden, NotFound
 from ledger.change import changes_share_transaction
-from tenants.auth import BasicClientAuthentication, BearerTokenAuthentication
+from tenants import auth
 from tenants.context import TenantContext
 from tenants.models import SCOPE_READ, SCOPE_WRITE
 from tenants.services import tenant_context_resolve
@@ -47,7 +47,7 @@ class RateLimited(drf.Throttled):
 class TenantAPIView(APIView):
     """Resolves `self.tenant` before any handler runs. Subclasses cannot replace that step."""
 
-    authentication_classes = (BearerTokenAuthentication, BasicClientAuthentication)
+    authentication_classes = (auth.BearerTokenAuthentication, auth.BasicClientAuthentication)
     errors: ClassVar[ErrorRenderer]
     # DayZero requires x-business-id on every call; the other dialects take the business from the credential.
     business_header_required: ClassVar[bool] = False
@@ -89,13 +89,17 @@ class TenantAPIView(APIView):
         principal = request.user
         if principal is None:
             raise drf.NotAuthenticated("authentication required")
+        # One Redis round trip: the client's rate limit, and the credentials epoch that a credential this
+        # process kept must still match (tenants.auth) before anything is done for it.
+        refusal, epoch = throttling.hit_and_read("api", principal.client.client_id, _rate(), auth.EPOCH_KEY)
+        if not auth.is_current(principal, epoch):
+            principal = self._authenticate_again(request)
         needed = SCOPE_READ if request.method in SAFE_METHODS else SCOPE_WRITE
         if needed not in principal.scopes:
             raise Forbidden(f"this credential lacks the {needed} scope", code="scope")
         observability.bind(
             client_id=principal.client.client_id, business_id=str(principal.client.business_id)
         )
-        refusal = throttling.hit("api", principal.client.client_id, _rate())
         if refusal is not None:
             raise RateLimited(refusal)
         business_id = request.headers.get(BUSINESS_HEADER)
@@ -120,6 +124,16 @@ class TenantAPIView(APIView):
                 self.tenant = self.tenant.narrowed(kwargs[self.path_entity])
             except NotFound as exc:
                 raise NotFound(f"{self.path_entity_name} not found", field=self.path_entity) from exc
+
+    def _authenticate_again(self, request):
+        """The credential read from the database: what this process kept of it is stale."""
+        auth.forget_kept()
+        for authenticator in request.authenticators:
+            found = authenticator.authenticate(request)
+            if found is not None:
+                request.user, request.auth = found
+                return found[0]
+        raise drf.NotAuthenticated("authentication required")
 
     def handle_exception(self, exc):
         if isinstance(exc, idempotency.Replay):

@@ -6,13 +6,14 @@ statement whose SQL is written here once: through the ORM they were two queries 
 request, a third of the cheapest route's CPU (bench/profile.py).
 
 Each web process then keeps what it read, labeled with the credentials epoch: a random value in Redis that
-every change to a client, a token, a client's entities or an entity replaces (tenants.signals), and that
-each request reads (one GET, far cheaper than the statement). A label that no longer matches is a miss, so
-revoking a token or a client, or changing its scopes or entities, holds from the next request on in every
-process. The epoch is read before the statement whose result it labels: a change that commits between the
-two has replaced it by then, so what was read is never trusted past that change. Without Redis nothing is
-kept. Only what a credential points at is kept, never a refusal, and a token's expiry is checked on every
-request.
+every change to a client, a token, a client's entities or an entity replaces (tenants.signals). A kept
+credential is only trusted once its label is found to be the epoch still: api.views reads the epoch in
+the rate limiter's round trip, before any work, and a label that no longer matches sends the request back
+to the database (`is_current`, `forget_kept`). So revoking a token or a client, or changing its scopes
+or entities, holds from the next request on in every process. The epoch is read before the statement
+whose result it labels: a change that commits between the two has replaced it by then, so what was read
+is never trusted past that change. Without Redis nothing is kept. Only what a credential points at is
+kept, never a refusal, and a token's expiry is checked on every request.
 """
 
 import base64
@@ -35,6 +36,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.exceptions import AuthenticationFailed
 
 from tenants.models import ApiClient, Entity
+from tenants.redis_client import redis_client
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,9 @@ class ClientPrincipal:
     client: ApiClient
     scopes: frozenset[str]
     entity_ids: tuple[UUID, ...]
+    # The epoch the credential was kept under in this process, to be checked against the epoch now
+    # (is_current); None when this request read it from the database.
+    kept_under: bytes | None = None
     is_authenticated: bool = True
 
 
@@ -95,16 +100,11 @@ _kept: dict[tuple[str, str], tuple[bytes, float, Found]] = {}
 logger = logging.getLogger(__name__)
 
 
-@cache
-def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_connect_timeout=0.2, socket_timeout=0.2)
-
-
 def _epoch() -> bytes | None:
     """The credentials epoch now; None without Redis, and then nothing is kept."""
     if not settings.REDIS_URL:
         return None
-    client = _redis(settings.REDIS_URL)
+    client = redis_client(settings.REDIS_URL)
     try:
         epoch = client.get(EPOCH_KEY)
         if epoch is None:  # a new or restarted Redis: any value that was never used before will do
@@ -117,7 +117,7 @@ def _epoch() -> bytes | None:
 
 
 def _new_epoch() -> None:
-    _redis(settings.REDIS_URL).set(EPOCH_KEY, uuid4().hex)
+    redis_client(settings.REDIS_URL).set(EPOCH_KEY, uuid4().hex)
 
 
 def credentials_changed() -> None:
@@ -141,21 +141,31 @@ def _new_epoch_after_commit() -> None:
         )
 
 
-def _credential_kept(key: str, value: str) -> Found | None:
-    """_credential(), from this process's memory while the epoch it was read under is still the epoch."""
-    epoch = _epoch()
-    if epoch is None:
-        return _credential(key, value)
+def _credential_kept(key: str, value: str) -> tuple[Found | None, bytes | None]:
+    """_credential(), from this process's memory when it was kept there, with the epoch it was kept under
+    (to be checked: is_current); else read now, with None."""
     now = time.monotonic()
     kept = _kept.get((key, value))
-    if kept is not None and kept[0] == epoch and now - kept[1] < MAX_AGE_SECONDS:
-        return kept[2]
+    if kept is not None and now - kept[1] < MAX_AGE_SECONDS:
+        return kept[2], kept[0]
+    epoch = _epoch()
     found = _credential(key, value)
-    if found is not None:
+    if epoch is not None and found is not None:
         if len(_kept) >= _MAX_KEPT:
             _kept.clear()
         _kept[key, value] = (epoch, now, found)
-    return found
+    return found, None
+
+
+def is_current(principal: ClientPrincipal, epoch: bytes | None) -> bool:
+    """Whether `principal` may be trusted, `epoch` being the credentials epoch now (None: unknown): read
+    from the database by this request, or kept under that epoch."""
+    return principal.kept_under is None or principal.kept_under == epoch
+
+
+def forget_kept() -> None:
+    """Drops what this process kept: the epoch moved, so every label is stale."""
+    _kept.clear()
 
 
 class BearerTokenAuthentication(BaseAuthentication):
@@ -169,7 +179,7 @@ class BearerTokenAuthentication(BaseAuthentication):
             raw = parts[1].decode("ascii")
         except UnicodeDecodeError as exc:
             raise AuthenticationFailed("malformed bearer token") from exc
-        found = _credential_kept("token", hashlib.sha256(raw.encode()).hexdigest())
+        found, kept_under = _credential_kept("token", hashlib.sha256(raw.encode()).hexdigest())
         expires: datetime | None = found[3][0] if found else None
         if found is None or expires is None or expires <= timezone.now():
             raise AuthenticationFailed("missing or expired token")
@@ -177,7 +187,7 @@ class BearerTokenAuthentication(BaseAuthentication):
         # A token carries no more than its client holds now: lowering a client's scopes, like revoking it,
         # takes effect at once on the tokens it was already issued.
         scopes = frozenset(token_scope.split()) & frozenset(client.scope_list)
-        return ClientPrincipal(client, scopes, entity_ids), None
+        return ClientPrincipal(client, scopes, entity_ids, kept_under), None
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'
@@ -194,8 +204,8 @@ class BasicClientAuthentication(BaseAuthentication):
             raise AuthenticationFailed("malformed basic credentials") from exc
         if "\x00" in client_id:  # PostgreSQL text cannot hold NUL: the query would fail, no client matches
             raise AuthenticationFailed("invalid client credentials")
-        found = _credential_kept("client", client_id)
+        found, kept_under = _credential_kept("client", client_id)
         if found is None or not secret or not check_password(secret, found[1]):
             raise AuthenticationFailed("invalid client credentials")
         client, _, entity_ids, _ = found
-        return ClientPrincipal(client, frozenset(client.scope_list), entity_ids), None
+        return ClientPrincipal(client, frozenset(client.scope_list), entity_ids, kept_under), None

@@ -12,6 +12,8 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
 from tenants import auth
+from tenants.models import ApiClient
+from tenants.redis_client import redis_client
 from tenants.services import api_client_revoke
 from tests.factories import make_tenant
 
@@ -176,9 +178,33 @@ def test_credential_client_and_entities_cost_one_statement_then_none(api, tenant
         assert _statements_of_a_get(api, tenant, authorization) == 2
         assert _statements_of_a_get(api, tenant, authorization) == 1
     # Another process's change: a new epoch in Redis, nothing else.
-    auth._redis(settings.REDIS_URL).set(auth.EPOCH_KEY, "set-by-another-process")
+    redis_client(settings.REDIS_URL).set(auth.EPOCH_KEY, "set-by-another-process")
     assert _statements_of_a_get(api, tenant, f"Bearer {tenant.token}") == 2
     assert _statements_of_a_get(api, tenant, f"Bearer {tenant.token}") == 1
+
+
+@pytest.mark.parametrize("rate_limit", ["0", "1000/s"])
+@pytest.mark.parametrize("way", ["bearer", "basic"])
+def test_a_kept_credential_is_trusted_only_while_the_epoch_stands(
+    api, tenant, redis_url, settings, rate_limit, way
+):
+    """Another process changes the database around the ORM (no signal here) and replaces the epoch: this
+    process's kept credential must not be trusted past that, whether the epoch comes alone or with the
+    rate limit's hit (api.views)."""
+    settings.API_RATE_LIMIT = rate_limit
+    if way == "bearer":
+        authorization = f"Bearer {tenant.token}"
+    else:
+        authorization = _basic(tenant.client.client_id, tenant.provisioned.client_secret)
+    headers = {"HTTP_AUTHORIZATION": authorization, "HTTP_X_BUSINESS_ID": str(tenant.business_id)}
+    assert _statements_of_a_get(api, tenant, authorization) == 2
+    assert _statements_of_a_get(api, tenant, authorization) == 1  # kept
+    ApiClient.objects.filter(pk=tenant.client.pk).update(scopes="invoices.write")
+    redis_client(settings.REDIS_URL).set(auth.EPOCH_KEY, "scopes-lowered-elsewhere")
+    assert api.get("/api/v1/accounts", **headers).status_code == 403
+    ApiClient.objects.filter(pk=tenant.client.pk).update(scopes="invoices.read", is_active=False)
+    redis_client(settings.REDIS_URL).set(auth.EPOCH_KEY, "revoked-elsewhere")
+    assert api.get("/api/v1/accounts", **headers).status_code == 401
 
 
 def test_without_redis_nothing_is_kept(api, tenant, settings):

@@ -24,6 +24,7 @@ from api import throttling
 from api.models import IdempotencyKey
 from api.tasks import purge_idempotency_keys
 from payments.models import InvoicePayment, Payment
+from tenants.redis_client import redis_client
 from tests.factories import make_tenant
 from tests.servers import ROOT
 
@@ -364,12 +365,12 @@ def test_a_burst_at_twice_the_limit_gets_429s_in_the_dialect_envelope(api, redis
 
 
 @pytest.mark.django_db
-def test_a_request_under_the_limit_costs_one_redis_round_trip_for_the_limit(
+def test_a_request_costs_one_redis_round_trip_for_its_limit_and_the_credentials_epoch(
     api, redis_url, settings, monkeypatch
 ):
-    """Only a refused request reads the window's figures (for its headers); the other command is the
-    credentials epoch (tenants.auth). Every command this process sends to Redis is counted on its way to
-    the real server (not Redis-wide: other processes may share it)."""
+    """The limiter's script also reads the credentials epoch that a kept credential must still match
+    (tenants.auth), and a refusal's figures come back with it. Every command this process sends to Redis
+    is counted on its way to the real server (not Redis-wide: other processes may share it)."""
     settings.API_RATE_LIMIT = "10/minute"  # no second can pass between the tenth request and the refusal
     tenant = make_tenant()
     account = tenant.account()
@@ -385,16 +386,70 @@ def test_a_request_under_the_limit_costs_one_redis_round_trip_for_the_limit(
     def request():
         return api.get(f"/api/v1/accounts/{account.id}", **_dz(tenant))
 
-    assert request().status_code == 200  # the limiter's connection and scripts are set up on first use
+    assert request().status_code == 200  # the credential is read (and kept) under the epoch, one GET
     sent.clear()
     assert request().status_code == 200
-    assert sent == ["GET", "EVALSHA"], sent
+    assert sent == ["EVALSHA"], sent
     for _ in range(8):
         request()
     sent.clear()
     refused = request()
     assert refused.status_code == 429 and refused["RateLimit-Remaining"] == "0"
-    assert sent == ["GET", "EVALSHA", "EVALSHA"], sent
+    assert refused["RateLimit-Limit"] == "10" and 1 <= int(refused["Retry-After"]) <= 60
+    assert sent == ["EVALSHA"], sent
+
+
+@pytest.mark.django_db
+def test_the_window_moves_a_refused_client_passes_once_its_oldest_request_leaves_it(api, redis_url, settings):
+    settings.API_RATE_LIMIT = "3/s"
+    tenant = make_tenant()
+    statuses = [api.get("/api/v1/accounts", **_dz(tenant)).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    time.sleep(1.05)
+    statuses = [api.get("/api/v1/accounts", **_dz(tenant)).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+@pytest.mark.django_db
+def test_without_redis_each_process_limits_in_its_own_memory(api, settings):
+    settings.REDIS_URL = ""
+    settings.API_RATE_LIMIT = "3/minute"
+    tenant, other = make_tenant(), make_tenant()
+    statuses = [api.get("/api/v1/accounts", **_dz(tenant)).status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+    refused = api.get("/api/v1/accounts", **_dz(tenant))
+    assert refused["RateLimit-Limit"] == "3" and 1 <= int(refused["Retry-After"]) <= 60
+    assert api.get("/api/v1/accounts", **_dz(other)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_with_redis_down_requests_pass(api, settings, caplog):
+    tenant = make_tenant()
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"  # nothing listens there
+    settings.API_RATE_LIMIT = "1/minute"
+    assert all(api.get("/api/v1/accounts", **_dz(tenant)).status_code == 200 for _ in range(3))
+    assert "rate limiter unavailable" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("text", "rate"),
+    [
+        ("40/s", throttling.Rate(40, 1)),
+        ("100 / minute", throttling.Rate(100, 60)),
+        ("5/hours", throttling.Rate(5, 3600)),
+        ("2/d", throttling.Rate(2, 86400)),
+        ("0", None),
+        ("0/s", None),
+    ],
+)
+def test_rates_read_from_settings(text, rate):
+    assert throttling.parse_rate(text) == rate
+
+
+@pytest.mark.parametrize("text", ["40", "40/fortnight", "s/40", "-1/s"])
+def test_a_rate_that_is_not_one_is_refused(text):
+    with pytest.raises(ValueError, match="not a rate"):
+        throttling.parse_rate(text)
 
 
 @pytest.fixture
@@ -453,7 +508,7 @@ def test_by_default_no_peer_is_a_proxy_not_even_a_local_one(api, settings, token
     `make run` serves it, cannot rotate X-Forwarded-For past the token endpoint's per-IP limit."""
     form = token_form
     # 127.0.0.1's window is shared by every run against this Redis: start it empty.
-    throttling._limiter(settings.REDIS_URL).clear(throttling.parse_rate("3/minute"), "token", "127.0.0.1")
+    redis_client(settings.REDIS_URL).delete(throttling.window_key("token", "127.0.0.1"))
     statuses = [
         api.post("/oauth/token", form, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=made_up).status_code
         for made_up in _random_ips(5)
