@@ -242,6 +242,8 @@ def main() -> None:
         raise SystemExit(
             f"py-spy is missing: {run.ROOT}/.venv/bin/pip install py-spy==0.4.3 pyinstrument==5.1.3"
         )
+    if "pyspy" not in skip:
+        run.ensure_wrk()
     redis, port = run.redis_url(), run.free_port()
     if args.reuse and (run.RUN_DIR / "fixtures.json").exists():
         env = run.app_env(redis, port)
