@@ -111,8 +111,8 @@ DEFAULT = ErrorRenderer()
 
 
 def handler404(request, exception=None):
-    return renderer_for_path(request.path).json_response(404, "Not Found")
+    return renderer_for_path(request.path_info).json_response(404, "Not Found")
 
 
 def handler500(request):
-    return renderer_for_path(request.path).json_response(500, "internal error")
+    return renderer_for_path(request.path_info).json_response(500, "internal error")

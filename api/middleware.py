@@ -88,7 +88,7 @@ class RequestBodyMiddleware:
     def __call__(self, request):
         from api.errors import renderer_for_path
 
-        refuse = renderer_for_path(request.path).json_response
+        refuse = renderer_for_path(request.path_info).json_response
         limit = settings.REQUEST_MAX_BYTES
         declared = _declared_length(request)
         if declared is None:

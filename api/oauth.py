@@ -108,7 +108,7 @@ class TokenView(View):
 
     def http_method_not_allowed(self, request, *args, **kwargs):
         # Django's 405 has no body; the dialect of this path answers it in its JSON (api.errors' registry).
-        response = renderer_for_path(request.path).json_response(
+        response = renderer_for_path(request.path_info).json_response(
             405, f'Method "{request.method}" not allowed.'
         )
         response["Allow"] = ", ".join(method.upper() for method in self._allowed_methods())

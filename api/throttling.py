@@ -74,29 +74,35 @@ def _hit_script(url: str):
 class _Windows:
     """The same windows in this process's memory, for a service run without Redis (one process)."""
 
-    MAX_KEYS = 100_000  # past it, windows no hit entered lately are dropped
+    MAX_KEYS = 100_000  # past it, a new key first drops the windows no longer holding a hit
 
     def __init__(self):
-        self._hits: dict[str, deque[float]] = {}
+        self._windows: dict[str, tuple[deque[float], int]] = {}  # key: (its latest hits, its seconds)
         self._lock = threading.Lock()
 
     def hit(self, key: str, rate: Rate) -> int | None:
         """None when counted, else the seconds until `key` may hit again."""
         now = time.monotonic()
         with self._lock:
-            hits = self._hits.get(key)
-            if hits is None or hits.maxlen != rate.amount:  # new, or the setting changed
-                hits = self._hits[key] = deque(hits or (), maxlen=rate.amount)
+            hits, _ = self._windows.get(key) or self._new(now)
+            if hits.maxlen != rate.amount:  # the setting changed: the latest hits still count
+                hits = deque(hits, maxlen=rate.amount)
+            self._windows[key] = (hits, rate.seconds)
             if len(hits) == hits.maxlen and hits[0] > now - rate.seconds:
                 return math.ceil(hits[0] + rate.seconds - now)
             hits.append(now)
-            if len(self._hits) > self.MAX_KEYS:
-                self._hits = {k: v for k, v in self._hits.items() if v[-1] > now - rate.seconds}
             return None
 
-    def clear(self) -> None:
-        with self._lock:
-            self._hits.clear()
+    def _new(self, now: float) -> tuple[deque[float], int]:
+        if len(self._windows) >= self.MAX_KEYS:
+            self._windows = {
+                key: (hits, seconds)
+                for key, (hits, seconds) in self._windows.items()
+                if hits and hits[-1] > now - seconds
+            }
+            if len(self._windows) >= self.MAX_KEYS:  # all busy: start over rather than grow
+                self._windows.clear()
+        return deque(), 0
 
 
 _memory = _Windows()

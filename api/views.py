@@ -128,11 +128,13 @@ class TenantAPIView(APIView):
     def _authenticate_again(self, request):
         """The credential read from the database: what this process kept of it is stale."""
         auth.forget_kept()
-        for authenticator in request.authenticators:
-            found = authenticator.authenticate(request)
-            if found is not None:
-                request.user, request.auth = found
-                return found[0]
+        request.user, request.auth = None, None  # the stale principal is seen by no one, whatever follows
+        with auth.afresh():
+            for authenticator in request.authenticators:
+                found = authenticator.authenticate(request)
+                if found is not None:
+                    request.user, request.auth = found
+                    return found[0]
         raise drf.NotAuthenticated("authentication required")
 
     def handle_exception(self, exc):

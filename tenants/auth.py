@@ -21,6 +21,8 @@ import binascii
 import hashlib
 import logging
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -143,9 +145,9 @@ def _new_epoch_after_commit() -> None:
 
 def _credential_kept(key: str, value: str) -> tuple[Found | None, bytes | None]:
     """_credential(), from this process's memory when it was kept there, with the epoch it was kept under
-    (to be checked: is_current); else read now, with None."""
+    (to be checked: is_current); else, or within `afresh()`, read now, with None."""
     now = time.monotonic()
-    kept = _kept.get((key, value))
+    kept = None if _afresh.get() else _kept.get((key, value))
     if kept is not None and now - kept[1] < MAX_AGE_SECONDS:
         return kept[2], kept[0]
     epoch = _epoch()
@@ -166,6 +168,20 @@ def is_current(principal: ClientPrincipal, epoch: bytes | None) -> bool:
 def forget_kept() -> None:
     """Drops what this process kept: the epoch moved, so every label is stale."""
     _kept.clear()
+
+
+_afresh: ContextVar[bool] = ContextVar("credentials_afresh", default=False)
+
+
+@contextmanager
+def afresh():
+    """Credentials read within it come from the database, whatever this process keeps: another thread
+    may keep one again, under the epoch it read before the change, right after forget_kept()."""
+    token = _afresh.set(True)
+    try:
+        yield
+    finally:
+        _afresh.reset(token)
 
 
 class BearerTokenAuthentication(BaseAuthentication):

@@ -18,12 +18,12 @@ class ZuoraHeadersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.path.startswith(ZUORA_PATHS):
+        if not request.path_info.startswith(ZUORA_PATHS):
             return self.get_response(request)
         track_id = request.headers.get("Zuora-Track-Id")
         if track_id is not None and not valid_track_id(track_id):
             message = "Zuora-Track-Id must be at most 64 US-ASCII characters without : ; \" or '"
-            response = renderer_for_path(request.path).json_response(400, message)
+            response = renderer_for_path(request.path_info).json_response(400, message)
         else:
             response = self.get_response(request)
             if track_id is not None:

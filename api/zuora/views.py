@@ -164,4 +164,4 @@ def not_found(request, *args, **kwargs):
     """A path under /v1/ or /oauth/ that is none of Zuora's: its 404 in JSON, whatever DEBUG says (with DEBUG
     on, Django would answer an unresolved path with its HTML page, not handler404). Under the Invoice
     Settlement API's paths, in its envelope."""
-    return renderer_for_path(request.path).json_response(404, "Not Found")
+    return renderer_for_path(request.path_info).json_response(404, "Not Found")

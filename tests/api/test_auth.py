@@ -207,6 +207,35 @@ def test_a_kept_credential_is_trusted_only_while_the_epoch_stands(
     assert api.get("/api/v1/accounts", **headers).status_code == 401
 
 
+def test_a_credential_kept_again_under_an_old_epoch_during_the_new_read_is_not_trusted(
+    api, tenant, redis_url, settings, monkeypatch
+):
+    """With threads, another request may keep the credential again, under the epoch it read before the
+    change, between forget_kept() and the new read: that read goes to the database all the same."""
+    headers = _h(tenant)
+    assert _statements_of_a_get(api, tenant, f"Bearer {tenant.token}") == 2
+    monkeypatch.setattr(auth, "forget_kept", lambda: None)  # as if kept again at once
+    ApiClient.objects.filter(pk=tenant.client.pk).update(scopes="invoices.write")
+    redis_client(settings.REDIS_URL).set(auth.EPOCH_KEY, "scopes-lowered-elsewhere")
+    assert api.get("/api/v1/accounts", **headers).status_code == 403
+
+
+def test_a_kept_credential_is_read_again_when_redis_lost_the_epoch(api, tenant, redis_url, settings):
+    assert _statements_of_a_get(api, tenant, f"Bearer {tenant.token}") == 2
+    assert _statements_of_a_get(api, tenant, f"Bearer {tenant.token}") == 1
+    redis_client(settings.REDIS_URL).delete(auth.EPOCH_KEY)  # a restarted or flushed Redis
+    assert _statements_of_a_get(api, tenant, f"Bearer {tenant.token}") == 2
+    assert _statements_of_a_get(api, tenant, f"Bearer {tenant.token}") == 1
+
+
+def test_a_revoked_kept_credential_over_its_limit_is_401_not_429(api, tenant, redis_url, settings):
+    settings.API_RATE_LIMIT = "2/minute"
+    assert [api.get("/api/v1/accounts", **_h(tenant)).status_code for _ in range(3)] == [200, 200, 429]
+    ApiClient.objects.filter(pk=tenant.client.pk).update(is_active=False)
+    redis_client(settings.REDIS_URL).set(auth.EPOCH_KEY, "revoked-elsewhere")
+    assert api.get("/api/v1/accounts", **_h(tenant)).status_code == 401
+
+
 def test_without_redis_nothing_is_kept(api, tenant, settings):
     settings.REDIS_URL = ""
     for _ in range(2):
