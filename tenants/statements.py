@@ -103,13 +103,15 @@ def write(
     lock for one round trip, not five. An updated or deleted row that is not there fails the whole
     statement: it checks its own counts (row_written, tenants' migration 0006).
 
-    When the database fills nothing to read back, the statement is held until the transaction's next
-    statement or, when none comes, sent with its COMMIT in one round trip (config.postgres): a ledger change
-    that ends its transaction holds its rows' locks for one round trip fewer.
+    The statement is held until the transaction's next statement or, when none comes, sent with its COMMIT
+    in one round trip (config.postgres): a ledger change that ends its transaction holds its rows' locks
+    for one round trip fewer. A field the database fills (`db_default`, a payment's number from its
+    sequence) is then loaded when first read, like a deferred field: a query after the statement is sent.
+    Sent at once (outside a transaction, or in a savepoint), the statement returns those fields.
+    A key the database generates (an identity column) is not read back.
 
     Foreign keys are checked at commit (Django creates them DEFERRABLE INITIALLY DEFERRED), so a row may
-    refer to another inserted by the same statement. A field the database fills (`db_default`, a payment's
-    number from its sequence) is read back; a key the database generates (an identity column) is not.
+    refer to another inserted by the same statement.
 
     PostgreSQL runs the WITH clauses in no promised order, so the rows of a model the database fills
     nothing of but its key (ledger events, applications, receipts) go in one multi-row INSERT: their keys
@@ -120,7 +122,7 @@ def write(
         tuple(type(row) for row in inserts),
         tuple(type(row) for row in deletes),
     )
-    sql, update_fields, insert_order, reads_back = _write(shape)
+    sql, update_fields, insert_order = _write(shape)
     db = _db()
     params = []
     for (row, _), fields in zip(updates, update_fields, strict=True):
@@ -130,16 +132,14 @@ def write(
         params += [field.get_db_prep_save(field.pre_save(row, True), db) for field in _insert(type(row))[1]]
     params += [row.pk for row in deletes]
     params += [f"{type(row).__name__} {row.pk}" for row in (*(row for row, _ in updates), *deletes)]
-    if reads_back:
-        with db.cursor() as cursor:
-            cursor.execute(sql, params)
-            filled = iter(cursor.fetchone())
-    else:
-        db.execute_with_commit(sql, params)
-        filled = iter(())
+    found = db.execute_with_commit(sql, params)
+    filled = iter(found or ())  # sent at once: the fields the database filled come first
     for row in inserts:
         for field in _insert(type(row))[2]:
-            setattr(row, field.attname, next(filled))
+            if found is None:  # held: loaded from its row when first read, as a deferred field is
+                row.__dict__.pop(field.attname, None)
+            else:
+                setattr(row, field.attname, next(filled))
         row._state.adding, row._state.db = False, db.alias
 
 
@@ -313,7 +313,7 @@ def _write(shape):
         counted.append(f"d{number}")
     checked = [f"row_written((SELECT count(*) FROM {name}), %s)" for name in counted]
     selected = ", ".join(returned + checked) or "1"
-    return f"WITH {', '.join(clauses)} SELECT {selected}", update_fields, tuple(insert_order), bool(returned)
+    return f"WITH {', '.join(clauses)} SELECT {selected}", update_fields, tuple(insert_order)
 
 
 def _insert_groups(inserts: tuple[type[Model], ...]) -> list[list[int]]:

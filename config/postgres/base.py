@@ -50,15 +50,17 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.used_at = now
         super().close_if_health_check_failed()
 
-    def execute_with_commit(self, sql: str, params: list) -> None:
-        """Runs `sql` before the transaction's next statement or with its COMMIT; now when that COMMIT is not
-        the next thing this block ends with: outside a transaction, or inside a savepoint. `params` are
-        adapted when the statement is sent: values nothing changes in the meantime."""
+    def execute_with_commit(self, sql: str, params: list) -> tuple | None:
+        """Runs `sql` before the transaction's next statement or with its COMMIT, and returns None; now, with
+        its first row, when that COMMIT is not the next thing this block ends with: outside a transaction,
+        or inside a savepoint. `params` are adapted when the statement is sent: values nothing changes in
+        the meantime."""
         if not self.in_atomic_block or self.savepoint_ids:
             with self.cursor() as cursor:
                 cursor.execute(sql, params)
-            return
+                return cursor.fetchone() if cursor.description else ()
         self.with_commit.append((sql, params))
+        return None
 
     def _cursor(self, name=None):
         if self.with_commit:  # a statement of this transaction is about to run: the held ones go first

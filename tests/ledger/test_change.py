@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from core.errors import ApplicationError
 from invoices.models import Invoice
 from ledger.change import Wanted, changes_share_transaction, ledger_change
-from payments.services import payment_apply
+from payments.models import Payment
+from payments.services import payment_apply, payment_record_for_invoice
 from tests.factories import make_tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -72,19 +73,36 @@ def test_a_database_error_in_a_shared_change_rolls_the_whole_transaction_back(pa
     assert (stored.description, stored.payment_amount) == ("", 0)
 
 
-def test_a_write_sent_at_once_that_fails_rolls_the_whole_shared_transaction_back(paying):
+def test_a_held_write_refused_for_a_taken_key_rolls_the_whole_shared_transaction_back(paying):
     tenant, invoice, payment = paying
-    with transaction.atomic(), changes_share_transaction():
+    with pytest.raises(IntegrityError), transaction.atomic(), changes_share_transaction():
         _describe(invoice, "claimed")
-        with pytest.raises(IntegrityError), ledger_change(tenant.ctx()) as change:
+        with ledger_change(tenant.ctx()) as change:
             (locked,) = change.lock(Wanted(Invoice, invoice.id, "invoice", "invoice_id"))
             locked.payment_amount = Decimal("1")
-            # A payment's number is read back, so the write goes at once; this one's key is taken.
-            change.add(payment)
-        # PostgreSQL aborted the transaction: Django refuses any more of it, and rolls it back.
-        assert connection.needs_rollback
+            change.add(payment)  # its key is taken: PostgreSQL refuses the write, sent with the COMMIT
     stored = _stored(invoice)
     assert (stored.description, stored.payment_amount) == ("", 0)
+
+
+def test_a_new_payments_number_is_read_when_first_read_after_the_held_write(paying):
+    """The database fills it from a sequence: reading it sends the held write, then reads the number."""
+    tenant, invoice, _ = paying
+    with transaction.atomic(), changes_share_transaction():
+        with CaptureQueriesContext(connection) as paid:
+            paid_for = payment_record_for_invoice(
+                ctx=tenant.ctx(), invoice_id=invoice.id, amount=Decimal("5"), currency="USD"
+            )
+        assert not any("INSERT INTO" in query["sql"] for query in paid.captured_queries)  # held
+        payment = paid_for.payment
+        assert "number" not in payment.__dict__
+        with CaptureQueriesContext(connection) as read:
+            number = payment.number
+        sent = [query["sql"] for query in read.captured_queries]
+        assert len(sent) == 2 and "INSERT INTO" in sent[0] and sent[1].startswith("SELECT")
+        assert isinstance(number, int) and number > 0
+    assert Payment.objects.across_tenants(reason="test").get(pk=payment.pk).number == number
+    assert _stored(invoice).payment_amount == Decimal("5")
 
 
 def test_a_change_in_a_block_nested_inside_keeps_its_savepoint(paying):

@@ -221,10 +221,16 @@ def test_write_runs_every_part_in_one_statement(tenant, django_assert_num_querie
     invoice.payment_amount = Decimal("30")
     with django_assert_num_queries(1):
         statements.write(updates=[(invoice, ("payment_amount", "updated_at"))], inserts=[event, payment])
+        _send_held()
     assert Invoice.objects.for_tenant(tenant.ctx()).get(pk=invoice.pk).payment_amount == Decimal("30")
     assert Payment.objects.for_tenant(tenant.ctx()).get(pk=payment.pk).allocated_amount == Decimal("30")
     assert LedgerEvent.objects.across_tenants(reason="test").filter(payment_id=payment.pk).count() == 1
     assert payment._state.adding is False
+    # Its number, which the database filled, is read when first read.
+    assert "number" not in payment.__dict__
+    with django_assert_num_queries(1):
+        number = payment.number
+    assert number == Payment.objects.for_tenant(tenant.ctx()).get(pk=payment.pk).number
 
 
 def test_write_refuses_a_missing_row_and_a_broken_check_as_a_whole(tenant):
