@@ -87,9 +87,11 @@ class Payment(TenantOwned):
 
     @property
     def name(self) -> str:
-        """Its reference, else its description, foreign id or number."""
-        number = f"Payment {self.number}" if isinstance(self.number, int) else "Payment"
-        return self.reference or self.description[:40] or self.foreign_id or number
+        """Its reference, else its description, foreign id or number. The number only as loaded: naming a
+        payment never queries (a new one's number is read when first read, tenants.statements.write)."""
+        number = self.__dict__.get("number")
+        named = f"Payment {number}" if isinstance(number, int) else "Payment"
+        return self.reference or self.description[:40] or self.foreign_id or named
 
     @property
     def unallocated_amount(self) -> Decimal:

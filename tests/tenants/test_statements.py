@@ -233,6 +233,37 @@ def test_write_runs_every_part_in_one_statement(tenant, django_assert_num_querie
     assert number == Payment.objects.for_tenant(tenant.ctx()).get(pk=payment.pk).number
 
 
+def test_write_sent_at_once_in_a_savepoint_returns_the_fields_the_database_filled(
+    tenant, django_assert_num_queries
+):
+    payment = Payment(
+        business_id=tenant.business_id,
+        entity_id=tenant.entity_ids[0],
+        currency="USD",
+        amount=Decimal("5"),
+        occurred_at=timezone.now(),
+    )
+    with transaction.atomic(), django_assert_num_queries(1):  # in a savepoint: sent at once
+        statements.write(inserts=[payment])
+    assert isinstance(payment.__dict__["number"], int)
+    assert str(payment).startswith(f"Payment {payment.number} ")
+
+
+def test_naming_a_new_payment_never_queries(tenant, django_assert_num_queries):
+    payment = tenant.payment("5")
+    held = Payment(
+        business_id=tenant.business_id,
+        entity_id=payment.entity_id,
+        currency="USD",
+        amount=Decimal("5"),
+        occurred_at=timezone.now(),
+    )
+    statements.write(inserts=[held])
+    with django_assert_num_queries(0):
+        assert str(held).startswith("Payment · ")
+    _send_held()
+
+
 def test_write_refuses_a_missing_row_and_a_broken_check_as_a_whole(tenant):
     invoice = tenant.invoice("100")
     gone = tenant.payment("100")
