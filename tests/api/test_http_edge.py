@@ -400,11 +400,8 @@ def test_a_request_costs_one_redis_round_trip_for_its_limit_and_the_credentials_
 
 
 @pytest.mark.parametrize("redis_on", [True, False])
-def test_the_window_moves_a_key_passes_again_once_its_oldest_hit_leaves_it(settings, redis_on):
-    if redis_on:
-        settings.REDIS_URL = os.environ.get("REDIS_URL") or pytest.skip("REDIS_URL is unset")
-    else:
-        settings.REDIS_URL = ""
+def test_the_window_moves_a_key_passes_again_once_its_oldest_hit_leaves_it(request, settings, redis_on):
+    settings.REDIS_URL = request.getfixturevalue("redis_url") if redis_on else ""
     key = f"moving-{random.random()}"
     refusals = [throttling.hit("test", key, "3/s") for _ in range(4)]
     assert refusals[:3] == [None] * 3

@@ -61,26 +61,24 @@ def test_a_refusal_leaves_the_shared_transaction_usable_with_nothing_of_the_chan
     assert (stored.description, stored.payment_amount) == ("refusal saved", 0)
 
 
-def test_a_database_error_in_a_shared_change_rolls_the_whole_transaction_back(paying):
-    tenant, invoice, _ = paying
-    with pytest.raises(IntegrityError), transaction.atomic(), changes_share_transaction():
-        _describe(invoice, "claimed")
-        with ledger_change(tenant.ctx()) as change:
-            (locked,) = change.lock(Wanted(Invoice, invoice.id, "invoice", "invoice_id"))
-            locked.payment_amount = Decimal("-1")  # breaks invoice_counters_in_range when written
-        # The write is held for the COMMIT (tenants.statements.write), which PostgreSQL refuses whole.
-    stored = _stored(invoice)
-    assert (stored.description, stored.payment_amount) == ("", 0)
+def _breaks_a_check(change, locked, payment):
+    locked.payment_amount = Decimal("-1")  # breaks invoice_counters_in_range when written
 
 
-def test_a_held_write_refused_for_a_taken_key_rolls_the_whole_shared_transaction_back(paying):
+def _inserts_a_taken_key(change, locked, payment):
+    locked.payment_amount = Decimal("1")
+    change.add(payment)  # its key is taken
+
+
+@pytest.mark.parametrize("spoil", [_breaks_a_check, _inserts_a_taken_key])
+def test_a_database_error_in_a_shared_change_rolls_the_whole_transaction_back(paying, spoil):
     tenant, invoice, payment = paying
     with pytest.raises(IntegrityError), transaction.atomic(), changes_share_transaction():
         _describe(invoice, "claimed")
         with ledger_change(tenant.ctx()) as change:
             (locked,) = change.lock(Wanted(Invoice, invoice.id, "invoice", "invoice_id"))
-            locked.payment_amount = Decimal("1")
-            change.add(payment)  # its key is taken: PostgreSQL refuses the write, sent with the COMMIT
+            spoil(change, locked, payment)
+        # The write is held for the COMMIT (tenants.statements.write), which PostgreSQL refuses whole.
     stored = _stored(invoice)
     assert (stored.description, stored.payment_amount) == ("", 0)
 
